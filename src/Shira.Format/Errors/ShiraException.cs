@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace Shira.Format;
+
+/// <summary>
+/// The one exception type of the toolkit: every format, conversion and runtime error carries a stable
+/// <see cref="ShiraErrorCode"/>, and where known the file, tensor and byte offset it concerns.
+/// </summary>
+public sealed class ShiraException : Exception
+{
+    /// <summary>Creates an exception; prefer the named factories in <see cref="ShiraErrors"/>.</summary>
+    public ShiraException(ShiraErrorCode code, string message, string? file = null, string? tensor = null,
+        long? offset = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+        FilePath = file;
+        Tensor = tensor;
+        Offset = offset;
+    }
+
+    /// <summary>The stable error code.</summary>
+    public ShiraErrorCode Code { get; }
+
+    /// <summary>The file the error concerns, if any.</summary>
+    public string? FilePath { get; private set; }
+
+    /// <summary>The tensor the error concerns, if any.</summary>
+    public string? Tensor { get; }
+
+    /// <summary>The byte offset in <see cref="FilePath"/> where the problem was found, if known.</summary>
+    public long? Offset { get; }
+
+    /// <summary>The code as printed: <c>SHIRA-E3003</c>.</summary>
+    public string CodeString => FormatCode(Code);
+
+    /// <summary>Formats a code as <c>SHIRA-Ennnn</c>.</summary>
+    public static string FormatCode(ShiraErrorCode code) =>
+        "SHIRA-E" + ((int)code).ToString("D4", CultureInfo.InvariantCulture);
+
+    /// <summary>Returns this exception with the file path filled in when it was not known where it was thrown.</summary>
+    public ShiraException WithFile(string file)
+    {
+        FilePath ??= file;
+        return this;
+    }
+
+    /// <summary>One line for users: code, location, message.</summary>
+    public override string ToString()
+    {
+        var where = new List<string>(3);
+        if (FilePath is not null) where.Add(FilePath);
+        if (Tensor is not null) where.Add("tensor '" + Tensor + "'");
+        if (Offset is not null) where.Add("offset " + Offset.Value.ToString(CultureInfo.InvariantCulture));
+        return where.Count == 0 ? $"{CodeString}: {Message}" : $"{CodeString} [{string.Join(", ", where)}]: {Message}";
+    }
+}

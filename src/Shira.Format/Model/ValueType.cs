@@ -1,0 +1,37 @@
+namespace Shira.Format;
+
+/// <summary>How adapter values are stored in a .shira value section.</summary>
+public enum ValueType
+{
+    /// <summary>IEEE single precision, little-endian.</summary>
+    F32 = 1,
+    /// <summary>IEEE half precision, little-endian.</summary>
+    F16 = 2,
+    /// <summary>bfloat16, little-endian (the upper half of an f32).</summary>
+    BF16 = 3,
+}
+
+/// <summary>Facts about <see cref="ValueType"/>.</summary>
+public static class ValueTypes
+{
+    /// <summary>Bytes per stored value.</summary>
+    public static int ByteSize(this ValueType t) => t == ValueType.F32 ? 4 : 2;
+
+    /// <summary>The matching safetensors dtype.</summary>
+    public static DType ToDType(this ValueType t) => t switch
+    {
+        ValueType.F32 => DType.F32,
+        ValueType.F16 => DType.F16,
+        ValueType.BF16 => DType.BF16,
+        _ => throw new ArgumentOutOfRangeException(nameof(t)),
+    };
+
+    /// <summary>The value type for a float dtype, or null.</summary>
+    public static ValueType? FromDType(DType t) => t switch
+    {
+        DType.F32 => ValueType.F32,
+        DType.F16 => ValueType.F16,
+        DType.BF16 => ValueType.BF16,
+        _ => null,
+    };
+}
