@@ -1,8 +1,37 @@
+using Shira.Bench.Codecs;
+using Shira.Bench.Convert;
+using Shira.Bench.Experiments;
+using Shira.Bench.Runtime;
+
 namespace Shira.Bench;
 
-/// <summary>Benchmark entry point (see bench/README.md).</summary>
+/// <summary>
+/// Benchmark entry point: <c>dotnet run -c Release --project bench/Shira.Bench -- &lt;suite&gt; [args]</c>.
+/// Each suite prints a markdown table.
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the benchmarks named on the command line.</summary>
-    public static int Main(string[] args) => throw new NotImplementedException();
+    /// <summary>The registered suites: name → (one-line description, entry point taking the remaining arguments).</summary>
+    private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites =
+        new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["codecs"] = ("index codecs: bits per nonzero vs the entropy bound and PEFT, encode/decode throughput", CodecsSuite.Run),
+            ["convert"] = ("LoRA→SHiRA on LLaMA-7B modules (time, peak memory) and lossless PEFT SHiRA import size", ConvertSuite.Run),
+            ["experiments"] = ("tiny LLaMA: SHiRA masks vs LoRA at equal parameters, memory, fusion concept loss (~10-15 min)", ExperimentsSuite.Run),
+            ["runtime"] = ("apply/revert/switch on a LLaMA-7B block vs a C scatter loop and TorchSharp LoRA fusion", RuntimeSuite.Run),
+        };
+
+    /// <summary>Runs the suite named by the first argument; 2 for usage errors.</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Suites.TryGetValue(args[0], out var suite))
+        {
+            if (args.Length > 0) Console.Error.WriteLine($"unknown suite '{args[0]}'");
+            Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Shira.Bench -- <suite> [args]");
+            foreach (var (name, (description, _)) in Suites.OrderBy(s => s.Key, StringComparer.Ordinal))
+                Console.Error.WriteLine($"  {name,-12} {description}");
+            return 2;
+        }
+        return suite.Run(args[1..]);
+    }
 }

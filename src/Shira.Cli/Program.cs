@@ -1,8 +1,42 @@
+using System.CommandLine;
+using Shira.Cli.Commands;
+using Shira.Cli.Infrastructure;
+
 namespace Shira.Cli;
 
 /// <summary>Entry point of the <c>shira</c> command.</summary>
 public static class Program
 {
     /// <summary>Runs the command line; returns the process exit code.</summary>
-    public static int Main(string[] args) => throw new NotImplementedException();
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>Builds the command tree. Each command lives in its own file under Commands/.</summary>
+    internal static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply, train");
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs; parse errors print usage and exit 2 (not System.CommandLine's default 1).</summary>
+    internal static int Run(string[] args)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var console = CliConsole.Current;
+            foreach (var e in parse.Errors) console.Error.WriteLine("error: " + e.Message);
+            console.Error.WriteLine("Run 'shira --help' (or 'shira COMMAND --help') for usage.");
+            return ExitCodes.UsageOrIo;
+        }
+        var config = new InvocationConfiguration
+        {
+            Output = CliConsole.Current.Output,
+            Error = CliConsole.Current.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+        return CommandRunner.Run(() => parse.Invoke(config));
+    }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Shira.Format.Codecs;
 
 /// <summary>
@@ -5,50 +8,173 @@ namespace Shira.Format.Codecs;
 /// element count. Encoded bytes are self-describing given (encoding, count, numel): any block size or bit width
 /// lives inside them. Decoders validate everything they read and throw <see cref="ShiraException"/>
 /// (<see cref="ShiraErrorCode.IndexEncodingCorrupt"/>, <see cref="ShiraErrorCode.IndexOutOfRange"/>,
-/// <see cref="ShiraErrorCode.IndexNotIncreasing"/>) with <see cref="ShiraException.Offset"/> relative to the start
-/// of the encoded bytes; they never read or write outside the given spans.
-/// <see cref="IndexEncoding.Structured"/> sets have no encoded bytes: see <see cref="StructuredMask"/>.
+/// <see cref="ShiraErrorCode.IndexNotIncreasing"/>, <see cref="ShiraErrorCode.BadDecodedLength"/>) with
+/// <see cref="ShiraException.Offset"/> relative to the start of the encoded bytes; they never read or write outside
+/// the given spans. <see cref="IndexEncoding.Structured"/> sets have no encoded bytes: see <see cref="StructuredMask"/>.
+/// The byte layouts are specified in spec/SPEC.md (§Index encodings).
 /// </summary>
 public static partial class IndexCodec
 {
     /// <summary>Encodes <paramref name="indices"/> (validated: strictly increasing, below <paramref name="numel"/>).</summary>
-    public static byte[] Encode(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel) => throw new NotImplementedException();
+    public static byte[] Encode(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel)
+    {
+        ValidateInput(indices, numel);
+        // The Rice plan (every block's k) is made once and reused for writing.
+        byte[]? riceKs = encoding == IndexEncoding.DeltaBitPacked ? new byte[BlockCount(indices.Length)] : null;
+        long length = riceKs is null ? LengthOf(encoding, indices, numel) : PlanBitPacked(indices, riceKs);
+        if (length > Array.MaxLength)
+            ShiraErrors.Throw(ShiraErrorCode.Usage, $"{encoding} encoding of {indices.Length} indices needs {length} bytes, more than one array holds");
+        var bytes = new byte[length];
+        switch (encoding)
+        {
+            case IndexEncoding.RawU32: WriteRawU32(indices, bytes); break;
+            case IndexEncoding.RawU64: WriteRawU64(indices, bytes); break;
+            case IndexEncoding.DeltaBitPacked: WriteBitPacked(indices, bytes, riceKs!); break;
+            default: WriteVarint(indices, bytes); break;
+        }
+        return bytes;
+    }
 
     /// <summary>The exact encoded size, without encoding (used to pick the smallest encoding).</summary>
-    public static long EncodedLength(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel) => throw new NotImplementedException();
+    public static long EncodedLength(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel)
+    {
+        ValidateInput(indices, numel);
+        return LengthOf(encoding, indices, numel);
+    }
 
     /// <summary>The smallest byte-stream encoding for these indices (never <see cref="IndexEncoding.Structured"/>;
     /// callers check <see cref="StructuredMask.Matches"/> first). Ties prefer the raw (zero-copy) forms.</summary>
-    public static IndexEncoding ChooseSmallest(ReadOnlySpan<long> indices, long numel) => throw new NotImplementedException();
+    public static IndexEncoding ChooseSmallest(ReadOnlySpan<long> indices, long numel)
+    {
+        ValidateInput(indices, numel);
+        // Candidates in tie-break order; a later one wins only when strictly smaller.
+        var best = IndexEncoding.RawU64;
+        long bestLength = RawLength(indices.Length, 8);
+        if (numel <= RawU32MaxNumel)
+        {
+            best = IndexEncoding.RawU32;
+            bestLength = RawLength(indices.Length, 4);
+        }
+        long bitPacked = BitPackedLength(indices);
+        if (bitPacked < bestLength) { best = IndexEncoding.DeltaBitPacked; bestLength = bitPacked; }
+        if (VarintLength(indices) < bestLength) best = IndexEncoding.DeltaVarint;
+        return best;
+    }
 
     /// <summary>Decodes <paramref name="destination"/>.Length indices.</summary>
     public static void Decode(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, Span<long> destination)
-        => throw new NotImplementedException();
+    {
+        CheckNumel(numel);
+        switch (encoding)
+        {
+            case IndexEncoding.RawU32: DecodeRawU32(encoded, numel, destination); break;
+            case IndexEncoding.RawU64: DecodeRawU64(encoded, numel, destination); break;
+            case IndexEncoding.DeltaBitPacked: DecodeDelta(BitPackedTag, encoded, numel, destination); break;
+            case IndexEncoding.DeltaVarint: DecodeDelta(VarintTag, encoded, numel, destination); break;
+            default: ThrowNotByteEncoding(encoding); break;
+        }
+    }
 
     /// <summary>Decodes as u32; requires <paramref name="numel"/> ≤ 2^32.</summary>
     public static void Decode(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, Span<uint> destination)
-        => throw new NotImplementedException();
-}
+    {
+        CheckNumel(numel);
+        if (numel > RawU32MaxNumel)
+            ShiraErrors.Throw(ShiraErrorCode.Usage, $"a tensor of {numel} elements (more than 2^32) cannot be decoded into u32 indices");
+        switch (encoding)
+        {
+            case IndexEncoding.RawU32: DecodeRawU32(encoded, numel, destination); break;
+            case IndexEncoding.RawU64: DecodeRawU64(encoded, numel, destination); break;
+            case IndexEncoding.DeltaBitPacked: DecodeDelta(BitPackedTag, encoded, numel, destination); break;
+            case IndexEncoding.DeltaVarint: DecodeDelta(VarintTag, encoded, numel, destination); break;
+            default: ThrowNotByteEncoding(encoding); break;
+        }
+    }
 
-/// <summary>
-/// SHiRA-Struct masks on a 2-D view [rows, cols] of the tensor (rank &gt; 2 tensors are viewed as
-/// [shape[0], product of the rest]): every listed row, every listed column, and optionally the main diagonal.
-/// The index set is their union in row-major order; no per-element index is stored.
-/// </summary>
-public static partial class StructuredMask
-{
-    /// <summary>The number of positions in the union (validates the lists: sorted, unique, in range).</summary>
-    public static long Count(long rows, long cols, IReadOnlyList<long> rowList, IReadOnlyList<long> colList, bool diagonal)
-        => throw new NotImplementedException();
+    /// <summary>
+    /// Checks <paramref name="encoded"/> as <see cref="Decode(IndexEncoding, ReadOnlySpan{byte}, long, Span{long})"/>
+    /// would (same rules, same error codes and offsets) without a destination: raw forms are checked in place,
+    /// delta forms one block at a time through a pooled block buffer. For validators that need no indices.
+    /// </summary>
+    public static void Validate(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, int count)
+    {
+        CheckNumel(numel);
+        if (count < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"count must not be negative (got {count})");
+        switch (encoding)
+        {
+            case IndexEncoding.RawU32:
+                CheckRawU32Allowed(numel);
+                CheckRawLength(encoded, count, 4, "RawU32");
+                if (BitConverter.IsLittleEndian) ValidateU32(MemoryMarshal.Cast<byte, uint>(encoded), numel);
+                else DecodeRawU32(encoded, numel, new long[count]);
+                break;
+            case IndexEncoding.RawU64: ValidateRawU64(encoded, numel, count); break;
+            case IndexEncoding.DeltaBitPacked: ValidateDelta(BitPackedTag, encoded, numel, count); break;
+            case IndexEncoding.DeltaVarint: ValidateDelta(VarintTag, encoded, numel, count); break;
+            default: ThrowNotByteEncoding(encoding); break;
+        }
+    }
 
-    /// <summary>Writes the union in increasing order into <paramref name="destination"/> (length = Count).</summary>
-    public static void Generate(long rows, long cols, IReadOnlyList<long> rowList, IReadOnlyList<long> colList, bool diagonal,
-        Span<long> destination) => throw new NotImplementedException();
+    /// <summary>The largest element count RAW_U32 may be used for (every index fits in a u32).</summary>
+    public const long RawU32MaxNumel = 1L << 32;
 
-    /// <summary>True when <paramref name="indices"/> is exactly the union described.</summary>
-    public static bool Matches(ReadOnlySpan<long> indices, long rows, long cols, IReadOnlyList<long> rowList,
-        IReadOnlyList<long> colList, bool diagonal) => throw new NotImplementedException();
+    private static long LengthOf(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel)
+    {
+        switch (encoding)
+        {
+            case IndexEncoding.RawU32:
+                if (numel > RawU32MaxNumel)
+                    ShiraErrors.Throw(ShiraErrorCode.Usage, $"RawU32 indices cannot address a tensor of {numel} elements (more than 2^32); use RawU64");
+                return RawLength(indices.Length, 4);
+            case IndexEncoding.RawU64: return RawLength(indices.Length, 8);
+            case IndexEncoding.DeltaBitPacked: return BitPackedLength(indices);
+            case IndexEncoding.DeltaVarint: return VarintLength(indices);
+            default: ThrowNotByteEncoding(encoding); return 0;
+        }
+    }
 
-    /// <summary>The paper's SHiRA-Struct choice: every <paramref name="stride"/>-th row and column (from 0) plus the diagonal.</summary>
-    public static (long[] Rows, long[] Cols) EveryNth(long rows, long cols, long stride) => throw new NotImplementedException();
+    private static long RawLength(int count, int width) => (long)count * width;
+
+    private static void CheckNumel(long numel)
+    {
+        if (numel < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"numel must not be negative (got {numel})");
+    }
+
+    private static void ThrowNotByteEncoding(IndexEncoding encoding) =>
+        ShiraErrors.Throw(ShiraErrorCode.Usage, encoding == IndexEncoding.Structured
+            ? "Structured index sets have no encoded bytes; use StructuredMask"
+            : $"{encoding} is not a byte encoding of an index set");
+
+    /// <summary>Checks an encoder's input: strictly increasing, within [0, numel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ValidateInput(ReadOnlySpan<long> indices, long numel)
+    {
+        CheckNumel(numel);
+        if (indices.IsEmpty) return;
+        if (indices[0] < 0)
+            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index 0 is negative ({indices[0]})");
+        int bad = FirstNotIncreasing(indices);
+        if (bad >= 0)
+            ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing, $"index {bad} ({indices[bad]}) is not greater than index {bad - 1} ({indices[bad - 1]})");
+        if (indices[^1] >= numel)
+            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index {indices.Length - 1} ({indices[^1]}) is not below numel {numel}");
+    }
+
+    /// <summary>The first position i ≥ 1 with a[i] ≤ a[i-1], or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FirstNotIncreasing(ReadOnlySpan<long> a)
+    {
+        // Branch-free accumulation per chunk; rescan only a chunk that failed.
+        const int Chunk = 4096;
+        for (int start = 1; start < a.Length; start += Chunk)
+        {
+            int end = Math.Min(a.Length, start + Chunk);
+            bool bad = false;
+            for (int i = start; i < end; i++) bad |= a[i] <= a[i - 1];
+            if (!bad) continue;
+            for (int i = start; i < end; i++)
+                if (a[i] <= a[i - 1]) return i;
+        }
+        return -1;
+    }
 }

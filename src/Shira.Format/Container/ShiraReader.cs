@@ -1,113 +1,390 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+using K4os.Compression.LZ4;
+using Shira.Format.Codecs;
+using Shira.Format.Manifest;
+using Shira.Format.Numerics;
+
 namespace Shira.Format.Container;
-
-/// <summary>Limits and checks applied by <see cref="ShiraReader"/>.</summary>
-public sealed record ShiraReaderOptions
-{
-    /// <summary>Largest manifest accepted, in bytes (default 64 MiB).</summary>
-    public int MaxManifestBytes { get; init; } = 64 << 20;
-    /// <summary>Protobuf recursion limit for the manifest (default 16).</summary>
-    public int MaxRecursionDepth { get; init; } = 16;
-    /// <summary>Largest number of tensor entries (default 1,000,000).</summary>
-    public int MaxTensors { get; init; } = 1_000_000;
-    /// <summary>Verify a section's checksum the first time its bytes are read (default true).</summary>
-    public bool VerifyChecksums { get; init; } = true;
-}
-
-/// <summary>One adapted tensor as described by a validated manifest.</summary>
-public sealed record ShiraTensorInfo
-{
-    /// <summary>Target tensor name.</summary>
-    public required string Name { get; init; }
-    /// <summary>Target shape.</summary>
-    public required IReadOnlyList<long> Shape { get; init; }
-    /// <summary>Element count of the target.</summary>
-    public required long Numel { get; init; }
-    /// <summary>Expected base dtype.</summary>
-    public required DType BaseDType { get; init; }
-    /// <summary>Add or replace.</summary>
-    public required Semantics Semantics { get; init; }
-    /// <summary>Scale for <see cref="Semantics.Add"/>.</summary>
-    public required float Scale { get; init; }
-    /// <summary>Number of stored (index, value) pairs.</summary>
-    public required long Nnz { get; init; }
-    /// <summary>How values are stored.</summary>
-    public required ValueType ValueType { get; init; }
-    /// <summary>The index set's encoding.</summary>
-    public required IndexEncoding IndexEncoding { get; init; }
-    /// <summary>The index set's id; tensors with equal ids share one mask.</summary>
-    public required int IndexSetId { get; init; }
-    /// <summary>Mask metadata.</summary>
-    public required MaskInfo Mask { get; init; }
-    /// <summary>Bytes the index set occupies in the file (0 for structured masks); shared sets count fully for each tensor.</summary>
-    public required long IndexStoredBytes { get; init; }
-    /// <summary>Bytes the values occupy in the file.</summary>
-    public required long ValueStoredBytes { get; init; }
-    /// <summary>Codec of the value section.</summary>
-    public required SectionCodec ValueCodec { get; init; }
-    /// <summary>Codec of the index section.</summary>
-    public required SectionCodec IndexCodec { get; init; }
-}
-
-/// <summary>One problem found by <see cref="ShiraReader.Validate"/>.</summary>
-public sealed record ValidationIssue(ShiraErrorCode Code, string Message, string? Tensor, long? Offset);
-
-/// <summary>The result of a full validation.</summary>
-public sealed record ValidationReport(string File, IReadOnlyList<ValidationIssue> Issues)
-{
-    /// <summary>True when no issue was found.</summary>
-    public bool IsValid => Issues.Count == 0;
-}
 
 /// <summary>
 /// Reads a .shira container over a memory map (or a caller's buffer). <see cref="Open(string, ShiraReaderOptions?)"/>
 /// checks the layout and the manifest before anything else is touched; tensor data is decoded on demand.
 /// Thread-safe for concurrent reads of different or equal tensors.
 /// </summary>
-public sealed partial class ShiraReader : IDisposable
+public sealed unsafe partial class ShiraReader : IDisposable
 {
+    private readonly string _file;
+    private readonly ShiraReaderOptions _options;
+    private readonly ManifestModel _model;
+    private readonly byte* _base;
+    private readonly long _length;
+    private readonly Dictionary<string, int> _byName;
+    // Per section: 1 once the checksum was verified (benign races: two threads may both verify).
+    private readonly int[] _verified;
+    // Per LZ4 section: the decoded bytes, published once with CompareExchange.
+    private readonly byte[]?[] _decoded;
+    private IDisposable? _owner;
+
+    private ShiraReader(string file, ShiraReaderOptions options, byte* basePointer, long length, IDisposable owner)
+    {
+        _file = file;
+        _options = options;
+        _base = basePointer;
+        _length = length;
+        _owner = owner;
+        _model = ReadStructure(basePointer, length, file, options);
+        _verified = new int[_model.Sections.Length];
+        _decoded = new byte[_model.Sections.Length][];
+        _byName = new Dictionary<string, int>(_model.Tensors.Length, StringComparer.Ordinal);
+        for (int i = 0; i < _model.Tensors.Length; i++) _byName[_model.Tensors[i].Name] = i;
+    }
+
     /// <summary>Maps and opens a file. Throws <see cref="ShiraException"/> on any structural error.</summary>
-    public static ShiraReader Open(string path, ShiraReaderOptions? options = null) => throw new NotImplementedException();
+    public static ShiraReader Open(string path, ShiraReaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var map = MappedFile.Open(path);
+        try
+        {
+            return new ShiraReader(path, options ?? new ShiraReaderOptions(), map.Pointer, map.Length, map);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Opens a container held in memory (tests, fuzzing, pipes read to the end).</summary>
     public static ShiraReader Open(ReadOnlyMemory<byte> bytes, string name = "<memory>", ShiraReaderOptions? options = null)
-        => throw new NotImplementedException();
+    {
+        if (bytes.Length < ShiraLayout.MinFileSize)
+            throw ShiraErrors.Create(ShiraErrorCode.FileTooSmall,
+                $"{bytes.Length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", name);
+        var pin = bytes.Pin();
+        try
+        {
+            return new ShiraReader(name, options ?? new ShiraReaderOptions(), (byte*)pin.Pointer, bytes.Length, new PinnedMemory(pin));
+        }
+        catch
+        {
+            pin.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Validates a file fully (layout, manifest, every checksum, every index) without throwing for
     /// format errors; I/O errors are reported as <see cref="ShiraErrorCode.IoError"/>.</summary>
-    public static ValidationReport ValidateFile(string path, ShiraReaderOptions? options = null) => throw new NotImplementedException();
+    public static ValidationReport ValidateFile(string path, ShiraReaderOptions? options = null)
+    {
+        try
+        {
+            using var reader = Open(path, options);
+            return reader.Validate();
+        }
+        catch (ShiraException e)
+        {
+            return new ValidationReport(path, [new ValidationIssue(e.Code, e.Message, e.Tensor, e.Offset)]);
+        }
+    }
 
     /// <summary>The path or name the reader was opened with.</summary>
-    public string FilePath => throw new NotImplementedException();
+    public string FilePath => _file;
     /// <summary>Format major version.</summary>
-    public int FormatMajor => throw new NotImplementedException();
+    public int FormatMajor => _model.Major;
     /// <summary>Format minor version.</summary>
-    public int FormatMinor => throw new NotImplementedException();
+    public int FormatMinor => _model.Minor;
     /// <summary>Total file length in bytes.</summary>
-    public long FileLength => throw new NotImplementedException();
+    public long FileLength => _length;
     /// <summary>Adapter metadata.</summary>
-    public AdapterMetadata Metadata => throw new NotImplementedException();
+    public AdapterMetadata Metadata => _model.Metadata;
     /// <summary>Tensor entries, sorted by name.</summary>
-    public IReadOnlyList<ShiraTensorInfo> Tensors => throw new NotImplementedException();
+    public IReadOnlyList<ShiraTensorInfo> Tensors => _model.Tensors;
+    /// <summary>Number of distinct index sets (shared masks count once).</summary>
+    public int IndexSetCount => _model.IndexSets.Length;
+    /// <summary>Number of data sections.</summary>
+    public int SectionCount => _model.Sections.Length;
+    /// <summary>File offset of the manifest.</summary>
+    public long ManifestOffset => _model.ManifestOffset;
+    /// <summary>Length of the manifest in bytes.</summary>
+    public long ManifestLength => _model.ManifestLength;
 
     /// <summary>Finds a tensor entry by name.</summary>
-    public bool TryGetTensor(string name, out ShiraTensorInfo tensor) => throw new NotImplementedException();
+    public bool TryGetTensor(string name, out ShiraTensorInfo tensor)
+    {
+        if (name is not null && _byName.TryGetValue(name, out int i))
+        {
+            tensor = _model.Tensors[i];
+            return true;
+        }
+        tensor = null!;
+        return false;
+    }
 
     /// <summary>Decodes the tensor's indices into <paramref name="destination"/> (length ≥ Nnz), checking range and order.</summary>
-    public void ReadIndices(ShiraTensorInfo tensor, Span<long> destination) => throw new NotImplementedException();
+    public void ReadIndices(ShiraTensorInfo tensor, Span<long> destination)
+    {
+        int t = Resolve(tensor);
+        var set = _model.IndexSets[_model.TensorIndexSet[t]];
+        var dest = Destination(destination, set.Count, tensor.Name);
+        if (set.Section < 0)
+        {
+            StructuredMask.Generate(set.StructRows, set.StructCols, set.RowList, set.ColList, set.Diagonal, dest);
+            return;
+        }
+        var bytes = SectionData(set.Section, tensor.Name);
+        try
+        {
+            IndexCodec.Decode(set.Encoding, bytes, set.Numel, dest);
+        }
+        catch (ShiraException e)
+        {
+            throw Relocate(e, set.Section, tensor.Name);
+        }
+    }
 
-    /// <summary>Decodes indices as u32 (the fast path for tensors with fewer than 2^32 elements).</summary>
-    public void ReadIndices(ShiraTensorInfo tensor, Span<uint> destination) => throw new NotImplementedException();
+    /// <summary>Decodes indices as u32 (the fast path for tensors with at most 2^32 elements).</summary>
+    public void ReadIndices(ShiraTensorInfo tensor, Span<uint> destination)
+    {
+        int t = Resolve(tensor);
+        var set = _model.IndexSets[_model.TensorIndexSet[t]];
+        if (set.Numel > 1L << 32)
+            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"numel {set.Numel} is above 2^32; read the indices as long", _file, tensor.Name);
+        var dest = Destination(destination, set.Count, tensor.Name);
+        if (set.Section < 0)
+        {
+            long[] tmp = ArrayPool<long>.Shared.Rent(dest.Length);
+            try
+            {
+                var span = tmp.AsSpan(0, dest.Length);
+                StructuredMask.Generate(set.StructRows, set.StructCols, set.RowList, set.ColList, set.Diagonal, span);
+                for (int i = 0; i < span.Length; i++) dest[i] = (uint)span[i];
+            }
+            finally
+            {
+                ArrayPool<long>.Shared.Return(tmp);
+            }
+            return;
+        }
+        var bytes = SectionData(set.Section, tensor.Name);
+        try
+        {
+            IndexCodec.Decode(set.Encoding, bytes, set.Numel, dest);
+        }
+        catch (ShiraException e)
+        {
+            throw Relocate(e, set.Section, tensor.Name);
+        }
+    }
 
     /// <summary>The stored values as raw little-endian bytes of <see cref="ShiraTensorInfo.ValueType"/>: a zero-copy
     /// view of the map when uncompressed; decoded into a cached buffer otherwise. Valid while the reader lives.</summary>
-    public ReadOnlySpan<byte> GetValueBytes(ShiraTensorInfo tensor) => throw new NotImplementedException();
+    public ReadOnlySpan<byte> GetValueBytes(ShiraTensorInfo tensor)
+    {
+        int t = Resolve(tensor);
+        return SectionData(_model.TensorValueSection[t], tensor.Name);
+    }
 
     /// <summary>Reads the values widened to f32 into <paramref name="destination"/> (length ≥ Nnz).</summary>
-    public void ReadValues(ShiraTensorInfo tensor, Span<float> destination) => throw new NotImplementedException();
-
-    /// <summary>Checks every rule of the specification, including all checksums and indices.</summary>
-    public ValidationReport Validate() => throw new NotImplementedException();
+    public void ReadValues(ShiraTensorInfo tensor, Span<float> destination)
+    {
+        var bytes = GetValueBytes(tensor);
+        var dest = Destination(destination, tensor.Nnz, tensor.Name);
+        FloatSpans.ToSingle(bytes, tensor.ValueType, dest);
+    }
 
     /// <inheritdoc />
-    public void Dispose() => throw new NotImplementedException();
+    public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Dispose();
+
+    private int Resolve(ShiraTensorInfo tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ObjectDisposedException.ThrowIf(_owner is null, this);
+        int i = tensor.Ordinal;
+        if ((uint)i < (uint)_model.Tensors.Length && ReferenceEquals(_model.Tensors[i], tensor)) return i;
+        if (_byName.TryGetValue(tensor.Name, out i)) return i; // an equal entry from another reader of the same file
+        throw ShiraErrors.Create(ShiraErrorCode.Usage, $"tensor '{tensor.Name}' does not belong to this reader", _file, tensor.Name);
+    }
+
+    private Span<T> Destination<T>(Span<T> destination, long count, string tensor)
+    {
+        if (destination.Length < count)
+            throw ShiraErrors.Create(ShiraErrorCode.Usage,
+                $"the destination holds {destination.Length} elements but the tensor has {count}", _file, tensor);
+        return destination[..(int)count];
+    }
+
+    private ReadOnlySpan<byte> Stored(in SectionEntry s) => new(_base + s.Offset, (int)s.StoredLength);
+
+    /// <summary>A section's decoded bytes, checksum-verified on first use when the options ask for it.</summary>
+    private ReadOnlySpan<byte> SectionData(int index, string? tensor)
+    {
+        ref readonly var s = ref _model.Sections[index];
+        if (_options.VerifyChecksums && Volatile.Read(ref _verified[index]) == 0)
+        {
+            VerifyChecksum(index, tensor);
+            Volatile.Write(ref _verified[index], 1);
+        }
+        if (s.Codec == SectionCodec.None) return Stored(s);
+        var cached = Volatile.Read(ref _decoded[index]);
+        if (cached is null)
+        {
+            Interlocked.CompareExchange(ref _decoded[index], DecodeLz4(index, tensor), null);
+            cached = _decoded[index]!;
+        }
+        return cached;
+    }
+
+    private void VerifyChecksum(int index, string? tensor)
+    {
+        ref readonly var s = ref _model.Sections[index];
+        ulong actual = ShiraLayout.Hash(Stored(s));
+        if (actual != s.Xxh3)
+            throw ShiraErrors.Create(ShiraErrorCode.SectionChecksum,
+                $"section {index} checksum is {actual:x16}, the manifest says {s.Xxh3:x16}", _file, tensor, s.Offset);
+    }
+
+    private byte[] DecodeLz4(int index, string? tensor)
+    {
+        ref readonly var s = ref _model.Sections[index];
+        // DecodedLength is bounded by 255 × StoredLength and by 2^31-64 (checked when the manifest was read).
+        var output = new byte[s.DecodedLength];
+        int n;
+        try
+        {
+            n = LZ4Codec.Decode(Stored(s), output);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        {
+            n = -1;
+        }
+        if (n != s.DecodedLength)
+            throw ShiraErrors.Create(ShiraErrorCode.CodecError,
+                $"section {index}: the LZ4 block is corrupt or does not decode to the declared {s.DecodedLength} bytes", _file, tensor, s.Offset);
+        return output;
+    }
+
+    private ShiraException Relocate(ShiraException e, int section, string tensor)
+    {
+        ref readonly var s = ref _model.Sections[section];
+        long? offset = s.Codec == SectionCodec.None && e.Offset is { } rel ? s.Offset + rel : s.Offset;
+        return new ShiraException(e.Code, e.Message, _file, tensor, offset, e);
+    }
+
+    /// <summary>Checks header, trailer and manifest (spec §4–§7) touching only those bytes.</summary>
+    private static ManifestModel ReadStructure(byte* p, long length, string file, ShiraReaderOptions options)
+    {
+        if (length < ShiraLayout.MinFileSize)
+            throw ShiraErrors.Create(ShiraErrorCode.FileTooSmall,
+                $"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", file);
+        var header = new ReadOnlySpan<byte>(p, ShiraLayout.HeaderSize);
+        if (!header[..8].SequenceEqual(ShiraLayout.HeaderMagic))
+            throw ShiraErrors.Create(ShiraErrorCode.BadMagic, "not a .shira file (bad magic)", file, null, 0);
+        int major = BinaryPrimitives.ReadUInt16LittleEndian(header[ShiraLayout.HeaderMajorAt..]);
+        int minor = BinaryPrimitives.ReadUInt16LittleEndian(header[ShiraLayout.HeaderMinorAt..]);
+        if (major != ShiraLayout.Major)
+            throw ShiraErrors.Create(ShiraErrorCode.UnsupportedVersion,
+                $"format version {major}.{minor} is not supported (this reader knows major {ShiraLayout.Major})", file, null, ShiraLayout.HeaderMajorAt);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header[ShiraLayout.HeaderFlagsAt..]) != 0)
+            throw ShiraErrors.Create(ShiraErrorCode.ReservedNotZero, "reserved header flags are not zero", file, null, ShiraLayout.HeaderFlagsAt);
+
+        long tAt = length - ShiraLayout.TrailerSize;
+        var t = new ReadOnlySpan<byte>(p + tAt, ShiraLayout.TrailerSize);
+        if (!t[ShiraLayout.TrailerMagicAt..].SequenceEqual(ShiraLayout.TrailerMagic))
+            throw ShiraErrors.Create(ShiraErrorCode.BadTrailer, "the trailer magic is missing (truncated or not a .shira file)", file, null, tAt + ShiraLayout.TrailerMagicAt);
+        ulong trailerHash = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerHashAt..]);
+        if (trailerHash != ShiraLayout.Hash(t[..ShiraLayout.TrailerHashAt]))
+            throw ShiraErrors.Create(ShiraErrorCode.BadTrailer, "the trailer checksum does not match", file, null, tAt + ShiraLayout.TrailerHashAt);
+        int tMajor = BinaryPrimitives.ReadUInt16LittleEndian(t[ShiraLayout.TrailerMajorAt..]);
+        int tMinor = BinaryPrimitives.ReadUInt16LittleEndian(t[ShiraLayout.TrailerMinorAt..]);
+        if (tMajor != major || tMinor != minor)
+            throw ShiraErrors.Create(ShiraErrorCode.VersionMismatch,
+                $"the header says version {major}.{minor}, the trailer {tMajor}.{tMinor}", file, null, tAt + ShiraLayout.TrailerMajorAt);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(t[ShiraLayout.TrailerFlagsAt..]) != 0 ||
+            BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerReservedAt..]) != 0)
+            throw ShiraErrors.Create(ShiraErrorCode.ReservedNotZero, "reserved trailer fields are not zero", file, null, tAt + ShiraLayout.TrailerFlagsAt);
+        ulong fileLength = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerFileLengthAt..]);
+        if (fileLength != (ulong)length)
+            throw ShiraErrors.Create(ShiraErrorCode.LengthMismatch, $"the trailer records {fileLength} bytes but the file has {length}", file, null, tAt + ShiraLayout.TrailerFileLengthAt);
+
+        ulong mOffset = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerManifestOffsetAt..]);
+        ulong mLength = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerManifestLengthAt..]);
+        if (mLength > (ulong)options.MaxManifestBytes)
+            throw ShiraErrors.Create(ShiraErrorCode.ManifestTooLarge,
+                $"the manifest is {mLength} bytes; the limit is {options.MaxManifestBytes}", file, null, tAt + ShiraLayout.TrailerManifestLengthAt);
+        if (mLength == 0 || mOffset < ShiraLayout.Alignment || mOffset % ShiraLayout.Alignment != 0 || mOffset > (ulong)tAt ||
+            (ulong)tAt - mOffset != mLength)
+            throw ShiraErrors.Create(ShiraErrorCode.ManifestOutOfBounds,
+                $"the manifest [{mOffset}, +{mLength}) must be non-empty, start at a multiple of 64 and end where the trailer begins ({tAt})",
+                file, null, tAt + ShiraLayout.TrailerManifestOffsetAt);
+        var manifest = new ReadOnlySpan<byte>(p + (long)mOffset, (int)mLength);
+        ulong mHash = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerManifestHashAt..]);
+        if (ShiraLayout.Hash(manifest) != mHash)
+            throw ShiraErrors.Create(ShiraErrorCode.ManifestChecksum, "the manifest checksum does not match", file, null, (long)mOffset);
+        return ManifestReader.Read(manifest, (long)mOffset, major, minor, options, file);
+    }
+
+    /// <summary>A read-only map of a whole file: one view, pointer acquired once, length taken from the file.</summary>
+    private sealed class MappedFile : IDisposable
+    {
+        private MemoryMappedFile? _map;
+        private MemoryMappedViewAccessor? _view;
+        private bool _acquired;
+
+        public byte* Pointer { get; private set; }
+        public long Length { get; private set; }
+
+        public static MappedFile Open(string path)
+        {
+            var m = new MappedFile();
+            FileStream? fs = null;
+            try
+            {
+                fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1);
+                m.Length = fs.Length;
+                if (m.Length < ShiraLayout.MinFileSize)
+                    throw ShiraErrors.Create(ShiraErrorCode.FileTooSmall,
+                        $"{m.Length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", path);
+                m._map = MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+                fs = null; // owned by the map now
+                m._view = m._map.CreateViewAccessor(0, m.Length, MemoryMappedFileAccess.Read);
+                byte* ptr = null;
+                m._view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
+                m._acquired = true;
+                m.Pointer = ptr + m._view.PointerOffset;
+                return m;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                fs?.Dispose();
+                m.Dispose();
+                throw ShiraErrors.Io(path, e);
+            }
+            catch
+            {
+                fs?.Dispose();
+                m.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_acquired) _view!.SafeMemoryMappedViewHandle.ReleasePointer();
+            _acquired = false;
+            _view?.Dispose();
+            _map?.Dispose();
+            _view = null;
+            _map = null;
+        }
+    }
+
+    private sealed class PinnedMemory(MemoryHandle handle) : IDisposable
+    {
+        private MemoryHandle _handle = handle;
+
+        public void Dispose() => _handle.Dispose();
+    }
 }

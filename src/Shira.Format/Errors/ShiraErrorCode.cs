@@ -28,6 +28,8 @@ public enum ShiraErrorCode
     NonZeroPadding = 1007,
     /// <summary>Bytes that no section, padding rule, manifest, header or trailer accounts for.</summary>
     UnaccountedBytes = 1008,
+    /// <summary>The header, trailer and manifest disagree on the format version.</summary>
+    VersionMismatch = 1009,
 
     // ---- 2xxx: manifest -------------------------------------------------------------------
     /// <summary>The manifest's offset or length is outside the file or overlaps other regions.</summary>
@@ -98,6 +100,8 @@ public enum ShiraErrorCode
     SafetensorsBadIndex = 4009,
     /// <summary>The requested tensor does not exist.</summary>
     SafetensorsTensorNotFound = 4010,
+    /// <summary>The tensor is too large for one span or array (over 2 GiB or 2^31 elements); read it in slices.</summary>
+    SafetensorsTensorTooLarge = 4011,
 
     // ---- 5xxx: conversion ------------------------------------------------------------------
     /// <summary>The PEFT adapter folder lacks adapter_config.json or adapter weights, or uses pickle (.bin) weights.</summary>

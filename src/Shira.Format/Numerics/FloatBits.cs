@@ -31,6 +31,34 @@ public static class FloatBits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort SingleToF16(float value) => BitConverter.HalfToUInt16Bits((Half)value);
 
+    /// <summary>Widens an F8_E4M3 (E4M3FN: bias 7, no infinities, S.1111.111 is NaN) byte to f32 (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float F8E4M3ToSingle(byte bits)
+    {
+        int exp = (bits >> 3) & 0xF, man = bits & 0x7;
+        uint sign = (uint)(bits & 0x80) << 24;
+        if (exp == 0xF && man == 0x7) return BitConverter.UInt32BitsToSingle(sign | 0x7FC0_0000u);
+        if (exp == 0)
+        {
+            // Subnormal: man * 2^-9, exact in f32.
+            return BitConverter.UInt32BitsToSingle(sign | BitConverter.SingleToUInt32Bits(man * (1f / 512f)));
+        }
+        return BitConverter.UInt32BitsToSingle(sign | ((uint)(exp - 7 + 127) << 23) | ((uint)man << 20));
+    }
+
+    /// <summary>Widens an F8_E5M2 byte to f32 (exact): E5M2 is the top byte of an IEEE half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float F8E5M2ToSingle(byte bits) => F16ToSingle((ushort)(bits << 8));
+
+    /// <summary>Widens an F8_E8M0 scale byte (2^(e-127); 0xFF is NaN) to f32 (exact, 2^-127 is an f32 subnormal).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float F8E8M0ToSingle(byte bits) => bits switch
+    {
+        0xFF => float.NaN,
+        0 => BitConverter.UInt32BitsToSingle(0x0040_0000u),
+        _ => BitConverter.UInt32BitsToSingle((uint)bits << 23),
+    };
+
     /// <summary>Reads one little-endian element of <paramref name="type"/> at element index <paramref name="i"/> as f32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Read(ReadOnlySpan<byte> bytes, ValueType type, long i) => type switch

@@ -1,26 +1,155 @@
+using System.IO.MemoryMappedFiles;
+
 namespace Shira.Format.Safetensors;
 
 /// <summary>A read-only, memory-mapped safetensors file with zero-copy tensor views.</summary>
-public sealed partial class SafetensorsFile : IDisposable
+/// <remarks>The header is validated once by <see cref="Open"/>; afterwards every span handed out lies inside the map.
+/// Reads may run concurrently; <see cref="Dispose"/> must not race with them (spans die with the map). Another process
+/// truncating the file while it is mapped is outside what a map can guard against.</remarks>
+public sealed unsafe partial class SafetensorsFile : IDisposable
 {
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly long _length;
+    private byte* _base;
+
+    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, long length, SafetensorsHeader header)
+    {
+        FilePath = path;
+        _map = map;
+        _view = view;
+        _base = basePointer;
+        _length = length;
+        Header = header;
+    }
+
     /// <summary>Maps and validates a file.</summary>
-    public static SafetensorsFile Open(string path, SafetensorsOptions? options = null) => throw new NotImplementedException();
+    public static SafetensorsFile Open(string path, SafetensorsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw ShiraErrors.Io(path, ex);
+        }
+
+        MemoryMappedFile? map = null;
+        MemoryMappedViewAccessor? view = null;
+        byte* pointer = null;
+        try
+        {
+            // The length comes from the file itself: the view's Capacity is rounded up to whole pages.
+            long length = stream.Length;
+            if (length < SafetensorsHeader.LengthPrefixBytes)
+            {
+                // Also covers the empty file, which cannot be mapped at all.
+                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall,
+                    $"the file is {length} bytes long; a safetensors file starts with an 8-byte header length", path, null, 0);
+            }
+            map = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read,
+                HandleInheritability.None, leaveOpen: false);
+            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            // Capacity is only a sanity check here (it is page-rounded): a file truncated between stat and map is refused.
+            if (view.Capacity < length)
+                throw ShiraErrors.Create(ShiraErrorCode.IoError, "the file changed while it was being opened", path);
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            byte* start = pointer + view.PointerOffset;
+
+            long n = SafetensorsHeader.ReadHeaderLength(new ReadOnlySpan<byte>(start, SafetensorsHeader.LengthPrefixBytes), length, path, options);
+            var header = SafetensorsHeader.Parse(
+                new ReadOnlySpan<byte>(start, SafetensorsHeader.LengthPrefixBytes + (int)n), length, path, options);
+            return new SafetensorsFile(path, map, view, start, length, header);
+        }
+        catch (Exception ex)
+        {
+            if (pointer != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
+            view?.Dispose();
+            if (map is not null) map.Dispose();
+            else stream.Dispose();
+            if (ex is IOException or UnauthorizedAccessException) throw ShiraErrors.Io(path, ex);
+            throw;
+        }
+    }
 
     /// <summary>The path.</summary>
-    public string FilePath => throw new NotImplementedException();
+    public string FilePath { get; }
+
     /// <summary>The validated header.</summary>
-    public SafetensorsHeader Header => throw new NotImplementedException();
+    public SafetensorsHeader Header { get; }
+
+    /// <summary>The file's length in bytes.</summary>
+    public long Length => _length;
+
     /// <summary>Tensors in data order.</summary>
     public IReadOnlyList<SafetensorsTensorInfo> Tensors => Header.Tensors;
+
     /// <summary>Finds a tensor.</summary>
     public bool TryGetTensor(string name, out SafetensorsTensorInfo tensor) => Header.TryGetTensor(name, out tensor);
+
+    /// <summary>Finds a tensor (throws <see cref="ShiraErrorCode.SafetensorsTensorNotFound"/>).</summary>
+    public SafetensorsTensorInfo GetTensor(string name) =>
+        Header.TryGetTensor(name, out var t) ? t
+            : throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorNotFound, $"no tensor '{name}' in the file", FilePath, name);
+
     /// <summary>The tensor's raw little-endian bytes, a view of the map valid while the file is open.</summary>
-    public ReadOnlySpan<byte> GetBytes(SafetensorsTensorInfo tensor) => throw new NotImplementedException();
+    public ReadOnlySpan<byte> GetBytes(SafetensorsTensorInfo tensor)
+    {
+        CheckOwned(tensor);
+        if (tensor.ByteLength > int.MaxValue)
+        {
+            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorTooLarge,
+                $"tensor '{tensor.Name}' has {tensor.ByteLength} bytes, more than one span holds; use GetBytes(tensor, offset, count)",
+                FilePath, tensor.Name, Header.DataStart + tensor.Begin);
+        }
+        return new ReadOnlySpan<byte>(Pointer + Header.DataStart + tensor.Begin, (int)tensor.ByteLength);
+    }
+
+    /// <summary>A slice of the tensor's bytes (for tensors over 2 GiB): <paramref name="count"/> bytes from
+    /// <paramref name="offset"/> within the tensor.</summary>
+    public ReadOnlySpan<byte> GetBytes(SafetensorsTensorInfo tensor, long offset, int count)
+    {
+        CheckOwned(tensor);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (offset > tensor.ByteLength - count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"[{offset}, {offset}+{count}) is outside the tensor's {tensor.ByteLength} bytes");
+        return new ReadOnlySpan<byte>(Pointer + Header.DataStart + tensor.Begin + offset, count);
+    }
+
     /// <summary>The tensor's raw bytes by name (throws <see cref="ShiraErrorCode.SafetensorsTensorNotFound"/>).</summary>
-    public ReadOnlySpan<byte> GetBytes(string name) => throw new NotImplementedException();
-    /// <summary>Reads a float or integer tensor widened to f32 (F32, F16, BF16, F64, integer types, F8 types).</summary>
-    public float[] ReadSingles(string name) => throw new NotImplementedException();
+    public ReadOnlySpan<byte> GetBytes(string name) => GetBytes(GetTensor(name));
 
     /// <inheritdoc />
-    public void Dispose() => throw new NotImplementedException();
+    public void Dispose()
+    {
+        if (_base == null) return;
+        _base = null;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
+    }
+
+    private byte* Pointer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_base == null, this);
+            return _base;
+        }
+    }
+
+    private void CheckOwned(SafetensorsTensorInfo tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        // A foreign entry could point anywhere; only this header's entries are known to be in bounds.
+        if (!Header.Contains(tensor))
+        {
+            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorNotFound,
+                $"tensor '{tensor.Name}' [{tensor.Begin}, {tensor.End}) is not an entry of this file", FilePath, tensor.Name);
+        }
+    }
 }

@@ -1,10 +1,17 @@
+using System.Collections.ObjectModel;
+
 namespace Shira.Format.Safetensors;
 
 /// <summary>Limits for safetensors parsing.</summary>
 public sealed record SafetensorsOptions
 {
+    /// <summary>The reference implementation's header cap (100,000,000 bytes), the default of <see cref="MaxHeaderBytes"/>.</summary>
+    public const long DefaultMaxHeaderBytes = 100_000_000;
+
     /// <summary>Largest header accepted (the reference implementation's cap: 100,000,000 bytes).</summary>
-    public long MaxHeaderBytes { get; init; } = 100_000_000;
+    public long MaxHeaderBytes { get; init; } = DefaultMaxHeaderBytes;
+
+    internal static SafetensorsOptions Default { get; } = new();
 }
 
 /// <summary>
@@ -14,22 +21,55 @@ public sealed record SafetensorsOptions
 /// </summary>
 public sealed partial class SafetensorsHeader
 {
-    /// <summary>Parses and validates. <paramref name="prefix"/> must hold at least the first 8 + N bytes of the file
-    /// (N the declared header length; pass more, or the whole file, when unknown); <paramref name="fileLength"/> is the
-    /// whole file's length. Errors name <paramref name="file"/>, the tensor and the byte offset.</summary>
-    public static SafetensorsHeader Parse(ReadOnlySpan<byte> prefix, long fileLength, string file, SafetensorsOptions? options = null)
-        => throw new NotImplementedException();
+    /// <summary>Bytes of the little-endian u64 length prefix.</summary>
+    public const int LengthPrefixBytes = 8;
 
-    /// <summary>Reads just the 8-byte length prefix and validates it against the file length and the cap.</summary>
-    public static long ReadHeaderLength(ReadOnlySpan<byte> first8, long fileLength, string file, SafetensorsOptions? options = null)
-        => throw new NotImplementedException();
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata =
+        new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(StringComparer.Ordinal));
+
+    private readonly SafetensorsTensorInfo[] _tensors;
+    private readonly Dictionary<string, SafetensorsTensorInfo> _byName;
+
+    private SafetensorsHeader(long headerLength, long dataLength, IReadOnlyDictionary<string, string>? metadata,
+        SafetensorsTensorInfo[] tensors, Dictionary<string, SafetensorsTensorInfo> byName)
+    {
+        HeaderLength = headerLength;
+        DataLength = dataLength;
+        Metadata = metadata ?? NoMetadata;
+        _tensors = tensors;
+        _byName = byName;
+        Tensors = Array.AsReadOnly(tensors);
+    }
 
     /// <summary>Absolute file offset where the data area starts (8 + header length).</summary>
-    public long DataStart => throw new NotImplementedException();
+    public long DataStart => LengthPrefixBytes + HeaderLength;
+
+    /// <summary>N: the declared length of the JSON header in bytes (padding included).</summary>
+    public long HeaderLength { get; }
+
+    /// <summary>Length of the data area: the file length minus 8 + N, exactly covered by the tensors.</summary>
+    public long DataLength { get; }
+
     /// <summary>The <c>__metadata__</c> map (empty when absent).</summary>
-    public IReadOnlyDictionary<string, string> Metadata => throw new NotImplementedException();
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
     /// <summary>Tensors in data order (ascending offsets).</summary>
-    public IReadOnlyList<SafetensorsTensorInfo> Tensors => throw new NotImplementedException();
+    public IReadOnlyList<SafetensorsTensorInfo> Tensors { get; }
+
     /// <summary>Finds a tensor by name.</summary>
-    public bool TryGetTensor(string name, out SafetensorsTensorInfo tensor) => throw new NotImplementedException();
+    public bool TryGetTensor(string name, out SafetensorsTensorInfo tensor)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_byName.TryGetValue(name, out var found))
+        {
+            tensor = found;
+            return true;
+        }
+        tensor = null!;
+        return false;
+    }
+
+    /// <summary>True when <paramref name="tensor"/> is (equal to) an entry of this header.</summary>
+    internal bool Contains(SafetensorsTensorInfo tensor) =>
+        _byName.TryGetValue(tensor.Name, out var own) && (ReferenceEquals(own, tensor) || own.Equals(tensor));
 }

@@ -1,0 +1,19 @@
+using Shira.Format;
+using Shira.Format.Container;
+
+using ValueType = Shira.Format.ValueType;
+
+namespace Shira.Convert.Diff;
+
+/// <summary>Options for <see cref="DenseDiff.Create"/>.</summary>
+public sealed record DiffOptions
+{
+    /// <summary>Keep only this fraction of each tensor's elements (largest |tuned − base| first); null = exact diff.</summary>
+    public double? Density { get; init; }
+    /// <summary>Value type of stored deltas (default f32). An exact diff verifies every position against it.</summary>
+    public ValueType Values { get; init; } = ValueType.F32;
+    /// <summary>Container writer options.</summary>
+    public ShiraWriterOptions? Writer { get; init; }
+    /// <summary>Receives one report per finished tensor.</summary>
+    public IProgress<ConvertProgress>? Progress { get; init; }
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using Shira.Convert.Peft;
+using Shira.Convert.Selection;
+using Shira.Format;
+using Shira.Format.Container;
+using Shira.Format.Safetensors;
+
+using ValueType = Shira.Format.ValueType;
+
+namespace Shira.Convert.Lora;
+
+/// <summary>
+/// LoRA → SHiRA: each module's delta is rebuilt exactly as PEFT merges it (scaling alpha/r or alpha/√r with the
+/// rank/alpha patterns, fan_in_fan_out transposition, embedding LoRA, DoRA against the base), then sparsified.
+/// lora_B.bias becomes a dense Add on the base bias; other full tensors become Replace entries.
+/// </summary>
+internal static class LoraConversion
+{
+    public static ConversionReport Run(PeftAdapterFolder folder, SafetensorsCheckpoint? baseModel, string output, ConvertOptions options)
+    {
+        var cfg = folder.Config;
+        var file = folder.Weights;
+        var notes = new List<string>();
+        var values = options.Values ?? ValueType.F32;
+        var plans = new List<TargetPlan>();
+
+        foreach (var m in folder.Modules)
+        {
+            double scaling = cfg.ScalingFor(m.Module, out int rank, out double alpha);
+            if (m.IsEmbedding) plans.Add(PlanEmbedding(m, file, cfg, baseModel, options, values, scaling, rank));
+            else plans.Add(PlanLinear(m, file, cfg, baseModel, options, values, scaling, rank));
+            if (m.BBias is not null) plans.Add(PlanBias(m, file, baseModel, scaling, rank));
+        }
+        foreach (var d in folder.Dense) plans.Add(Plans.Dense(file, d.Tensor, d.Target, baseModel, notes));
+        Plans.Order(plans, file.FilePath);
+
+        var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["peft_type"] = cfg.PeftTypeName,
+            ["r"] = cfg.R.ToString(CultureInfo.InvariantCulture),
+            ["lora_alpha"] = PeftConfig.Text(cfg.LoraAlpha),
+            ["use_rslora"] = cfg.UseRslora ? "true" : "false",
+            ["use_dora"] = cfg.UseDora ? "true" : "false",
+            ["fan_in_fan_out"] = cfg.FanInFanOut ? "true" : "false",
+            ["selection"] = options.Mode switch
+            {
+                SparsifyMode.Density => "density=" + PeftConfig.Text(options.Density),
+                SparsifyMode.Energy => "energy=" + PeftConfig.Text(options.Energy),
+                _ => "budget=lora",
+            },
+            ["values"] = values.ToString().ToLowerInvariant(),
+        };
+        if (cfg.PeftVersion.Length > 0) parameters["peft_version"] = cfg.PeftVersion;
+        if (cfg.RankPattern.Count > 0) parameters["rank_pattern"] = string.Join(",", cfg.RankPattern.Select(p => p.Key + "=" + p.Value.ToString(CultureInfo.InvariantCulture)));
+        if (cfg.AlphaPattern.Count > 0) parameters["alpha_pattern"] = string.Join(",", cfg.AlphaPattern.Select(p => p.Key + "=" + PeftConfig.Text(p.Value)));
+        if (baseModel is null && folder.Modules.Count > 0)
+            notes.Add("no --base given: target shapes come from the LoRA matrices and base dtypes are recorded as F32");
+
+        var metadata = new AdapterMetadata
+        {
+            Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder.Directory))),
+            BaseModel = cfg.BaseModel,
+            Provenance = new Provenance
+            {
+                Tool = "shira", ToolVersion = Plans.ToolVersion, SourceFormat = "peft-lora",
+                Source = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder.Directory))),
+            },
+            Parameters = parameters,
+        };
+        var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
+        return new ConversionReport(folder.Directory, output, "peft-lora", reports, notes, Plans.SizeOf(output));
+    }
+
+    private static TargetPlan PlanLinear(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,
+        ConvertOptions options, ValueType values, double scaling, int rank)
+    {
+        var a = m.A!;
+        var b = m.B!;
+        if (a.Shape.Count != 2 || b.Shape.Count != 2)
+            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
+                $"module '{m.Module}': lora_A is [{string.Join(", ", a.Shape)}]; only Linear/Conv1D LoRA (2-D A and B) is supported, not convolution LoRA", file.FilePath, a.Name);
+        int r = checked((int)a.Shape[0]);
+        int inF = checked((int)a.Shape[1]);
+        int outF = checked((int)b.Shape[0]);
+        if (b.Shape[1] != r)
+            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{m.Module}': lora_A has rank {r} but lora_B is [{string.Join(", ", b.Shape)}]", file.FilePath, b.Name);
+        if (r != rank)
+            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
+                $"module '{m.Module}': the config gives rank {rank} (r / rank_pattern) but lora_A has {r} rows", file.FilePath, a.Name);
+        bool fifo = cfg.FanInFanOut;
+        IReadOnlyList<long> shape = fifo ? [inF, outF] : [outF, inF];
+        var baseDType = Plans.CheckBase(baseModel, m.WeightName, shape, DType.F32);
+        bool dora = m.Magnitude is not null;
+        if (dora)
+        {
+            if (baseModel is null)
+                throw ShiraErrors.Create(ShiraErrorCode.BaseRequired,
+                    $"module '{m.Module}' is DoRA: its merged weight m·(W+ΔW)/‖W+ΔW‖ depends on the base weights; pass --base", file.FilePath, m.Magnitude!.Name);
+            if (m.Magnitude!.Numel != outF)
+                throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{m.Module}': lora_magnitude_vector has {m.Magnitude.Numel} elements, expected {outF}", file.FilePath, m.Magnitude.Name);
+        }
+        long numel = (long)inF * outF;
+        long budget = Math.Min(numel, (long)r * (inF + outF));
+
+        return new TargetPlan(m.WeightName, w =>
+        {
+            var av = TensorData.ReadFloats(file, a);
+            var bv = TensorData.ReadFloats(file, b);
+            float[] delta = LoraMath.Product(bv, outF, r, av, inF, (float)scaling);
+            if (dora)
+            {
+                var wBase = TensorData.ReadBase(baseModel!, m.WeightName);
+                if (fifo) wBase = LoraMath.Transpose(wBase, inF, outF);
+                delta = LoraMath.DoraDelta(wBase, delta, TensorData.ReadFloats(file, m.Magnitude!), outF, inF);
+            }
+            if (fifo) delta = LoraMath.Transpose(delta, outF, inF);
+            CheckFinite(delta, file, m.WeightName);
+            return Emit(w, m.WeightName, shape, baseDType, delta, options, values, budget, rank, scaling,
+                dora ? "dora" : "lora");
+        });
+    }
+
+    private static TargetPlan PlanEmbedding(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,
+        ConvertOptions options, ValueType values, double scaling, int rank)
+    {
+        var a = m.EmbeddingA!;
+        var b = m.EmbeddingB!;
+        if (m.Magnitude is not null)
+            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, $"module '{m.Module}': DoRA on embeddings is not implemented", file.FilePath, m.Magnitude.Name);
+        if (a.Shape.Count != 2 || b.Shape.Count != 2 || b.Shape[1] != a.Shape[0])
+            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
+                $"module '{m.Module}': lora_embedding_A [{string.Join(", ", a.Shape)}] and lora_embedding_B [{string.Join(", ", b.Shape)}] do not form B·A", file.FilePath, a.Name);
+        int r = checked((int)a.Shape[0]);
+        int numEmb = checked((int)a.Shape[1]);
+        int dim = checked((int)b.Shape[0]);
+        if (r != rank)
+            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
+                $"module '{m.Module}': the config gives rank {rank} but lora_embedding_A has {r} rows", file.FilePath, a.Name);
+        IReadOnlyList<long> shape = [numEmb, dim];
+        var baseDType = Plans.CheckBase(baseModel, m.WeightName, shape, DType.F32);
+        long budget = Math.Min((long)numEmb * dim, (long)r * (numEmb + dim));
+        return new TargetPlan(m.WeightName, w =>
+        {
+            // PEFT: transpose(B @ A, True) * scaling -> [num_embeddings, embedding_dim]
+            float[] prod = LoraMath.Product(TensorData.ReadFloats(file, b), dim, r, TensorData.ReadFloats(file, a), numEmb, (float)scaling);
+            float[] delta = LoraMath.Transpose(prod, dim, numEmb);
+            CheckFinite(delta, file, m.WeightName);
+            return Emit(w, m.WeightName, shape, baseDType, delta, options, values, budget, rank, scaling, "lora-embedding");
+        });
+    }
+
+    private static TargetPlan PlanBias(PeftModuleTensors m, SafetensorsFile file, SafetensorsCheckpoint? baseModel, double scaling, int rank)
+    {
+        var t = m.BBias!;
+        IReadOnlyList<long> shape = [t.Numel];
+        var baseDType = Plans.CheckBase(baseModel, m.BiasName, shape, DType.F32);
+        return new TargetPlan(m.BiasName, w =>
+        {
+            var v = TensorData.ReadFloats(file, t);
+            float s = (float)scaling;
+            for (int i = 0; i < v.Length; i++) v[i] *= s; // PEFT: bias + lora_B.bias * scaling
+            CheckFinite(v, file, m.BiasName);
+            var indices = new long[v.Length];
+            for (int i = 0; i < v.Length; i++) indices[i] = i;
+            double energy = 0;
+            foreach (var x in v) energy += (double)x * x;
+            w.AddTensor(new TensorSpec
+            {
+                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = ValueType.F32,
+                Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = 1, Description = "lora_B.bias (dense)" },
+            }, indices, v);
+            return new TensorReport(m.BiasName, "lora-bias", shape, v.Length, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
+        });
+    }
+
+    private static TensorReport? Emit(ShiraWriter w, string target, IReadOnlyList<long> shape, DType baseDType, float[] delta,
+        ConvertOptions options, ValueType values, long budget, int rank, double scaling, string kind)
+    {
+        long k = options.Mode switch
+        {
+            SparsifyMode.Density => DeltaSelection.CountForDensity(options.Density, delta.Length),
+            SparsifyMode.Energy => DeltaSelection.CountForEnergy(delta, options.Energy),
+            _ => budget,
+        };
+        double energy = 0;
+        foreach (var x in delta) energy += (double)x * x;
+        if (k == 0) return new TensorReport(target, kind, shape, 0, delta.Length, Semantics.Add, rank, scaling, energy == 0 ? 0 : 1, energy == 0 ? 1 : 0, energy);
+        var sel = DeltaSelection.TopK(delta, k, values);
+        w.AddTensor(new TensorSpec
+        {
+            Name = target, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = values,
+            Mask = new MaskInfo
+            {
+                Strategy = MaskStrategy.TopKDelta,
+                Density = (double)k / delta.Length,
+                Rank = options.Mode == SparsifyMode.LoraBudget ? rank : 0,
+            },
+        }, sel.Indices, sel.Values);
+        return new TensorReport(target, kind, shape, k, delta.Length, Semantics.Add, rank, scaling, sel.RelativeError, sel.EnergyKept, energy);
+    }
+
+    private static void CheckFinite(float[] v, SafetensorsFile file, string target)
+    {
+        for (int i = 0; i < v.Length; i++)
+            if (!float.IsFinite(v[i]))
+                throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"the merged delta for '{target}' is not finite at element {i}", file.FilePath, target);
+    }
+}

@@ -1,0 +1,129 @@
+using Shira.Format;
+using Shira.Format.Numerics;
+
+using ValueType = Shira.Format.ValueType;
+
+namespace Shira.Convert.Selection;
+
+/// <summary>The entries kept from a dense delta, and how much of it they keep.</summary>
+/// <param name="Indices">Flat positions, strictly increasing.</param>
+/// <param name="Values">The delta at those positions (f32).</param>
+/// <param name="RelativeError">‖delta − kept (after rounding to the value type)‖_F / ‖delta‖_F (0 for a zero delta).</param>
+/// <param name="EnergyKept">Σ kept² / Σ delta² (1 for a zero delta).</param>
+public sealed record SparseDelta(long[] Indices, float[] Values, double RelativeError, double EnergyKept);
+
+/// <summary>Top-k selection by magnitude, in O(n) time and one extra buffer of the delta's size.</summary>
+public static class DeltaSelection
+{
+    /// <summary>The number of entries to keep for <paramref name="density"/> of <paramref name="numel"/> (ceil, at least 1 when density &gt; 0).</summary>
+    public static long CountForDensity(double density, long numel)
+    {
+        if (density >= 1) return numel;
+        if (density <= 0) return 0;
+        long k = (long)Math.Ceiling(density * numel - 1e-9);
+        return Math.Clamp(k, 1, numel);
+    }
+
+    /// <summary>The fewest entries whose squares sum to at least <paramref name="energy"/> of the total.</summary>
+    public static long CountForEnergy(ReadOnlySpan<float> delta, double energy)
+    {
+        if (energy <= 0) return 0;
+        var sq = new float[delta.Length];
+        double total = 0;
+        for (int i = 0; i < delta.Length; i++) { float a = Math.Abs(delta[i]); sq[i] = a; total += (double)a * a; }
+        if (total == 0) return 0;
+        if (energy >= 1) energy = 1;
+        Array.Sort(sq);
+        double need = energy * total, acc = 0;
+        long k = 0;
+        for (int i = sq.Length - 1; i >= 0; i--)
+        {
+            acc += (double)sq[i] * sq[i];
+            k++;
+            if (acc >= need) break;
+        }
+        return k;
+    }
+
+    /// <summary>Keeps the <paramref name="k"/> largest |delta| entries (ties: lower index first) and measures the loss
+    /// after rounding values to <paramref name="valueType"/>.</summary>
+    public static SparseDelta TopK(ReadOnlySpan<float> delta, long k, ValueType valueType)
+    {
+        int n = delta.Length;
+        if (k > n) k = n;
+        if (k < 0) k = 0;
+        var indices = new long[k];
+        var values = new float[k];
+        if (k == n)
+        {
+            for (int i = 0; i < n; i++) { indices[i] = i; values[i] = delta[i]; }
+        }
+        else if (k > 0)
+        {
+            var mags = new float[n];
+            for (int i = 0; i < n; i++) mags[i] = Math.Abs(delta[i]);
+            float threshold = KthLargest(mags, (int)k);
+            long above = 0;
+            for (int i = 0; i < n; i++) if (Math.Abs(delta[i]) > threshold) above++;
+            long equalQuota = k - above;
+            int w = 0;
+            for (int i = 0; i < n && w < k; i++)
+            {
+                float a = Math.Abs(delta[i]);
+                if (a > threshold || (a == threshold && equalQuota-- > 0)) { indices[w] = i; values[w] = delta[i]; w++; }
+            }
+        }
+        Measure(delta, indices, values, valueType, out double err, out double kept);
+        return new SparseDelta(indices, values, err, kept);
+    }
+
+    /// <summary>Relative Frobenius error and energy kept of a selection against the full delta.</summary>
+    public static void Measure(ReadOnlySpan<float> delta, ReadOnlySpan<long> indices, ReadOnlySpan<float> values, ValueType valueType,
+        out double relativeError, out double energyKept)
+    {
+        double total = 0;
+        foreach (var d in delta) total += (double)d * d;
+        double keptEnergy = 0, errKept = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double v = values[i];
+            keptEnergy += v * v;
+            double q = Round(values[i], valueType);
+            errKept += (v - q) * (v - q);
+        }
+        double dropped = Math.Max(0, total - keptEnergy);
+        relativeError = total == 0 ? 0 : Math.Sqrt((dropped + errKept) / total);
+        energyKept = total == 0 ? 1 : Math.Min(1, keptEnergy / total);
+    }
+
+    /// <summary>A value as stored in <paramref name="type"/> (round to nearest even), widened back to f32.</summary>
+    public static float Round(float v, ValueType type) => type switch
+    {
+        ValueType.F16 => FloatBits.F16ToSingle(FloatBits.SingleToF16(v)),
+        ValueType.BF16 => FloatBits.BF16ToSingle(FloatBits.SingleToBF16(v)),
+        _ => v,
+    };
+
+    // Iterative quickselect (median of three); reorders the buffer.
+    private static float KthLargest(float[] a, int k)
+    {
+        int lo = 0, hi = a.Length - 1, target = k - 1;
+        while (true)
+        {
+            if (lo == hi) return a[lo];
+            int mid = lo + ((hi - lo) >> 1);
+            float x = a[lo], y = a[mid], z = a[hi];
+            float pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (a[i] > pivot) i++;
+                while (a[j] < pivot) j--;
+                if (i <= j) { (a[i], a[j]) = (a[j], a[i]); i++; j--; }
+            }
+            if (target <= j) hi = j;
+            else if (target >= i) lo = i;
+            else return a[target];
+        }
+    }
+}

@@ -1,0 +1,266 @@
+using System.IO.Hashing;
+using Shira.Format;
+using Shira.Format.Container;
+using Shira.Runtime.Engine;
+using Shira.Runtime.Journal;
+using Shira.Runtime.Kernels;
+
+namespace Shira.Runtime;
+
+public sealed partial class BaseModel
+{
+    private ParallelOptions Parallelism => new() { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) };
+
+    private unsafe AppliedAdapter ApplyCore(ShiraReader adapter, float scale)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(adapter);
+        if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
+        BaseCompatibility.CheckCore(adapter, new ModelTensorSource(this), _options.VerifyFingerprint);
+        var entries = PreparedEntry.PrepareAll(adapter, GetTensor, scale, _options.MaxDegreeOfParallelism);
+        var originals = new byte[entries.Length][];
+        for (int e = 0; e < entries.Length; e++)
+            originals[e] = GC.AllocateUninitializedArray<byte>(entries[e].Indices.Count * entries[e].Target.DType.ByteSize());
+        var items = WorkItem.Split(entries.Select(e => e.Indices.Count).ToArray());
+
+        long seq = 0;
+        ulong hash = 0;
+        if (Mode == BaseOpenMode.InPlace)
+        {
+            // Originals first, made durable, and only then the first write to the base.
+            RunItems(items, it =>
+            {
+                var e = entries[it.Entry];
+                int es = e.Target.DType.ByteSize();
+                TensorOps.Gather(e.Target.Data, es, e.Indices, it.Start, it.Count, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
+            });
+            seq = _journal.NextSequence();
+            hash = HashAdapterFile(adapter);
+            _journal.WriteRecord(BuildRecord(seq, 0, adapter.FilePath, adapter.Metadata.Name, hash, scale,
+                entries.Select((e, i) => (e.Target, e.Indices, originals[i]))));
+            CrashPoints.Hit("before-patch");
+            RunItems(items, it =>
+            {
+                var e = entries[it.Entry];
+                int es = e.Target.DType.ByteSize();
+                TensorOps.ApplyFromOriginals(e.Target.Data, e.Target.DType, e.Indices, it.Start, it.Count, adapter.GetValueBytes(e.Info),
+                    e.ValueType, e.Scale, e.Replace, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
+            }, crashPoint: "patch-half");
+            FlushShards();
+            CrashPoints.Hit("before-commit");
+            _journal.MarkCommitted(seq);
+            CrashPoints.Hit("committed");
+        }
+        else
+        {
+            RunItems(items, it =>
+            {
+                var e = entries[it.Entry];
+                int es = e.Target.DType.ByteSize();
+                TensorOps.Apply(e.Target.Data, e.Target.DType, e.Indices, it.Start, it.Count, adapter.GetValueBytes(e.Info),
+                    e.ValueType, e.Scale, e.Replace, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
+            });
+        }
+        var tensors = new AppliedTensor[entries.Length];
+        for (int e = 0; e < entries.Length; e++) tensors[e] = new AppliedTensor(entries[e].Target, entries[e].Indices, originals[e]);
+        var applied = new AppliedAdapter(adapter.FilePath, adapter.Metadata.Name, scale, tensors, seq, hash);
+        _applied.Add(applied);
+        return applied;
+    }
+
+    private unsafe AppliedAdapter RevertCore()
+    {
+        ThrowIfDisposed();
+        if (_applied.Count == 0)
+            throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base", Path);
+        var top = _applied[^1];
+        if (Mode == BaseOpenMode.InPlace)
+        {
+            _journal.MarkReverting(top.Sequence);
+            CrashPoints.Hit("reverting");
+        }
+        ScatterOriginals(top.Tensors);
+        if (Mode == BaseOpenMode.InPlace)
+        {
+            FlushShards();
+            CrashPoints.Hit("reverted");
+            _journal.Remove(top.Sequence);
+            _journal.DeleteIfEmpty();
+        }
+        _applied.RemoveAt(_applied.Count - 1);
+        return top;
+    }
+
+    private unsafe void ScatterOriginals(IReadOnlyList<AppliedTensor> tensors)
+    {
+        var items = WorkItem.Split(tensors.Select(t => t.Count).ToArray());
+        RunItems(items, it =>
+        {
+            var t = tensors[it.Entry];
+            int es = t.Target.DType.ByteSize();
+            TensorOps.Scatter(t.Target.Data, es, t.Indices, it.Start, it.Count, t.Originals.AsSpan(it.Start * es, it.Count * es));
+        });
+    }
+
+    /// <summary>A slice of a switch: kind 0 = revert A-only tensor range, 1 = apply B-only entry range, 2 = a window of
+    /// a tensor both touch.</summary>
+    private readonly record struct SwitchItem(int Kind, int Index, int A0, int NA, int B0, int NB);
+
+    private unsafe AppliedAdapter SwitchCore(ShiraReader to, float scale)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(to);
+        if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
+        if (_applied.Count == 0)
+            throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base, so there is nothing to switch from", Path);
+        var from = _applied[^1];
+        BaseCompatibility.CheckCore(to, new ModelTensorSource(this), _options.VerifyFingerprint);
+        var entries = PreparedEntry.PrepareAll(to, GetTensor, scale, _options.MaxDegreeOfParallelism);
+
+        var aIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < from.Tensors.Count; i++) aIndex[from.Tensors[i].Target.Name] = i;
+        var pairedA = new int[entries.Length]; // index into from.Tensors, or -1
+        var aTaken = new bool[from.Tensors.Count];
+        var originalsB = new byte[entries.Length][];
+        var items = new List<SwitchItem>();
+        for (int e = 0; e < entries.Length; e++)
+        {
+            originalsB[e] = GC.AllocateUninitializedArray<byte>(entries[e].Indices.Count * entries[e].Target.DType.ByteSize());
+            pairedA[e] = aIndex.TryGetValue(entries[e].Target.Name, out int ai) ? ai : -1;
+            if (pairedA[e] < 0)
+            {
+                for (int s = 0; s < entries[e].Indices.Count; s += WorkItem.Chunk)
+                    items.Add(new SwitchItem(1, e, 0, 0, s, Math.Min(WorkItem.Chunk, entries[e].Indices.Count - s)));
+                continue;
+            }
+            aTaken[ai] = true;
+            var ia = from.Tensors[ai].Indices;
+            var ib = entries[e].Indices;
+            int nbTotal = ib.Count;
+            if (nbTotal == 0) { items.Add(new SwitchItem(2, e, 0, ia.Count, 0, 0)); continue; }
+            for (int b0 = 0; b0 < nbTotal; b0 += WorkItem.Chunk)
+            {
+                int b1 = Math.Min(nbTotal, b0 + WorkItem.Chunk);
+                int a0 = b0 == 0 ? 0 : ia.LowerBound(ib[b0]);
+                int a1 = b1 == nbTotal ? ia.Count : ia.LowerBound(ib[b1]);
+                items.Add(new SwitchItem(2, e, a0, a1 - a0, b0, b1 - b0));
+            }
+        }
+        for (int ai = 0; ai < from.Tensors.Count; ai++)
+            if (!aTaken[ai])
+                for (int s = 0; s < from.Tensors[ai].Count; s += WorkItem.Chunk)
+                    items.Add(new SwitchItem(0, ai, s, Math.Min(WorkItem.Chunk, from.Tensors[ai].Count - s), 0, 0));
+        var work = items.ToArray();
+
+        long seq = 0;
+        ulong hash = 0;
+        if (Mode == BaseOpenMode.InPlace)
+        {
+            // B's originals (the values below A) are computed and journaled before anything is written.
+            RunParallel(work.Length, i =>
+            {
+                var it = work[i];
+                if (it.Kind == 0) return;
+                var e = entries[it.Index];
+                int es = e.Target.DType.ByteSize();
+                if (it.Kind == 1)
+                    TensorOps.Gather(e.Target.Data, es, e.Indices, it.B0, it.NB, originalsB[it.Index].AsSpan(it.B0 * es, it.NB * es));
+                else
+                {
+                    var a = from.Tensors[pairedA[it.Index]];
+                    TensorOps.GatherBelow(e.Target.Data, es, a.Indices, it.A0, it.NA, a.Originals, e.Indices, it.B0, it.NB, originalsB[it.Index]);
+                }
+            });
+            seq = _journal.NextSequence();
+            hash = HashAdapterFile(to);
+            _journal.WriteRecord(BuildRecord(seq, from.Sequence, to.FilePath, to.Metadata.Name, hash, scale,
+                entries.Select((e, i) => (e.Target, e.Indices, originalsB[i]))));
+            CrashPoints.Hit("before-patch");
+        }
+        RunParallel(work.Length, i =>
+        {
+            var it = work[i];
+            if (it.Kind == 0)
+            {
+                var a = from.Tensors[it.Index];
+                int es = a.Target.DType.ByteSize();
+                TensorOps.Scatter(a.Target.Data, es, a.Indices, it.A0, it.NA, a.Originals.AsSpan(it.A0 * es, it.NA * es));
+                return;
+            }
+            var e = entries[it.Index];
+            int esb = e.Target.DType.ByteSize();
+            if (it.Kind == 1)
+            {
+                var ob = originalsB[it.Index].AsSpan(it.B0 * esb, it.NB * esb);
+                if (Mode == BaseOpenMode.InPlace)
+                    TensorOps.ApplyFromOriginals(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
+                        e.ValueType, e.Scale, e.Replace, ob);
+                else
+                    TensorOps.Apply(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
+                        e.ValueType, e.Scale, e.Replace, ob);
+                return;
+            }
+            var at = from.Tensors[pairedA[it.Index]];
+            TensorOps.Switch(e.Target.Data, e.Target.DType, at.Indices, it.A0, it.NA, at.Originals, e.Indices, it.B0, it.NB,
+                to.GetValueBytes(e.Info), e.ValueType, e.Scale, e.Replace, originalsB[it.Index]);
+        }, Mode == BaseOpenMode.InPlace ? "patch-half" : null);
+        if (Mode == BaseOpenMode.InPlace)
+        {
+            FlushShards();
+            CrashPoints.Hit("before-commit");
+            _journal.MarkCommitted(seq);
+            CrashPoints.Hit("committed");
+            _journal.Remove(from.Sequence);
+        }
+        var tensors = new AppliedTensor[entries.Length];
+        for (int e = 0; e < entries.Length; e++) tensors[e] = new AppliedTensor(entries[e].Target, entries[e].Indices, originalsB[e]);
+        var applied = new AppliedAdapter(to.FilePath, to.Metadata.Name, scale, tensors, seq, hash);
+        _applied[^1] = applied;
+        return applied;
+    }
+
+    private void RunItems(WorkItem[] items, Action<WorkItem> body, string? crashPoint = null) =>
+        RunParallel(items.Length, i => body(items[i]), crashPoint);
+
+    private void RunParallel(int count, Action<int> body, string? crashPoint = null)
+    {
+        if (count == 0) return;
+        int done = 0;
+        PreparedEntry.RethrowFirst(() => Parallel.For(0, count, Parallelism, i =>
+        {
+            body(i);
+            if (crashPoint is not null && Interlocked.Increment(ref done) == (count + 1) / 2) CrashPoints.Hit(crashPoint);
+        }));
+    }
+
+    private void FlushShards()
+    {
+        foreach (var s in _shards) s.Flush();
+    }
+
+    private JournalRecord BuildRecord(long seq, long supersedes, string source, string name, ulong hash, float scale,
+        IEnumerable<(BaseTensor Target, IndexSet Indices, byte[] Originals)> tensors)
+    {
+        var shards = _shards.Select(s => new ShardIdentity(System.IO.Path.GetFileName(s.FilePath), s.Length, s.HeaderHash)).ToArray();
+        var list = tensors.Select(t => new JournalTensor(t.Target.Shard, t.Target.Name, t.Target.DType, t.Target.FileOffset,
+            t.Target.Numel, t.Indices, t.Originals)).ToArray();
+        string full = source;
+        try { if (File.Exists(source)) full = System.IO.Path.GetFullPath(source); } catch (ArgumentException) { }
+        return new JournalRecord(seq, supersedes, full, name, hash, scale, shards, list);
+    }
+
+    internal static ulong HashAdapterFile(ShiraReader adapter) => HashFile(adapter.FilePath);
+
+    internal static ulong HashFile(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var h = new XxHash3();
+            h.Append(fs);
+            return h.GetCurrentHashAsUInt64();
+        }
+        catch (IOException e) { throw ShiraErrors.Io(path, e); }
+    }
+}

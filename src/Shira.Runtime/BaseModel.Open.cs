@@ -1,0 +1,113 @@
+using Shira.Format;
+using Shira.Format.Safetensors;
+using Shira.Runtime.Journal;
+using Shira.Runtime.Mapping;
+
+namespace Shira.Runtime;
+
+public sealed partial class BaseModel
+{
+    private readonly MappedShard[] _shards;
+    private readonly Dictionary<string, BaseTensor> _tensors;
+    private readonly List<AppliedAdapter> _applied = [];
+    private readonly BaseModelOptions _options;
+    private readonly JournalStore _journal;
+    private bool _disposed;
+
+    private BaseModel(string path, BaseOpenMode mode, BaseModelOptions options, MappedShard[] shards,
+        Dictionary<string, BaseTensor> tensors)
+    {
+        Path = path;
+        Mode = mode;
+        _options = options;
+        _shards = shards;
+        _tensors = tensors;
+        var names = tensors.Keys.ToArray();
+        Array.Sort(names, StringComparer.Ordinal);
+        TensorNames = names;
+        _journal = new JournalStore(JournalStore.PathFor(path));
+    }
+
+    /// <summary>What the last automatic recovery did when this model was opened in place (null otherwise).</summary>
+    internal RecoveryResult? OpenRecovery { get; private set; }
+
+    private static unsafe BaseModel OpenCore(string path, BaseOpenMode mode, BaseModelOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!Enum.IsDefined(mode)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"unknown open mode {mode}");
+        options ??= new BaseModelOptions();
+        var files = ShardFiles(path, options.Safetensors);
+        var shards = new MappedShard[files.Count];
+        BaseModel? model = null;
+        bool ok = false;
+        try
+        {
+            var tensors = new Dictionary<string, BaseTensor>(StringComparer.Ordinal);
+            for (int s = 0; s < files.Count; s++)
+            {
+                var shard = shards[s] = MappedShard.Open(files[s], mode, options.Safetensors);
+                foreach (var t in shard.Header.Tensors)
+                {
+                    long offset = shard.Header.DataStart + t.Begin;
+                    var bt = new BaseTensor(t.Name, t.DType, t.Shape, t.Numel, shard.Pointer + offset, t.ByteLength, s, offset);
+                    if (!tensors.TryAdd(t.Name, bt))
+                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", files[s], t.Name);
+                }
+            }
+            model = new BaseModel(path, mode, options, shards, tensors);
+            model.LoadJournal();
+            ok = true;
+            return model;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                if (model is not null) model.Dispose();
+                else foreach (var s in shards) s?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The shard files of a base: the file itself, or those listed by a sharded checkpoint's index.</summary>
+    private static IReadOnlyList<string> ShardFiles(string path, SafetensorsOptions? options)
+    {
+        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return [path];
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
+        using var checkpoint = SafetensorsCheckpoint.Open(path, options);
+        return checkpoint.Files.Select(f => f.FilePath).ToArray();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private void DisposeCore()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var s in _shards) s?.Dispose();
+    }
+
+    private void SaveAsCore(string path)
+    {
+        ThrowIfDisposed();
+        var sources = new List<SafetensorsTensorSource>();
+        foreach (var shard in _shards)
+            foreach (var t in shard.Header.Tensors)
+            {
+                var bt = _tensors[t.Name];
+                sources.Add(new SafetensorsTensorSource(t.Name, t.DType, t.Shape, s => WriteTensor(bt, s)));
+            }
+        SafetensorsWriter.WriteFile(path, sources, _shards[0].Header.Metadata);
+    }
+
+    private static unsafe void WriteTensor(BaseTensor t, Stream s)
+    {
+        for (long done = 0; done < t.ByteLength;)
+        {
+            int n = (int)Math.Min(1 << 30, t.ByteLength - done);
+            s.Write(new ReadOnlySpan<byte>(t.Data + done, n));
+            done += n;
+        }
+    }
+}

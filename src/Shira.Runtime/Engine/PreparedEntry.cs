@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using Shira.Format;
+using Shira.Format.Container;
+using Shira.Runtime.Kernels;
+using ValueType = Shira.Format.ValueType;
+
+namespace Shira.Runtime.Engine;
+
+/// <summary>An adapter entry ready to be written: its target, its decoded and range-checked indices, and the
+/// effective scale (entry scale × user scale, one f32 product).</summary>
+internal sealed class PreparedEntry
+{
+    public required BaseTensor Target { get; init; }
+    public required ShiraTensorInfo Info { get; init; }
+    public required IndexSet Indices { get; init; }
+    public required float Scale { get; init; }
+    public bool Replace => Info.Semantics == Semantics.Replace;
+    public ValueType ValueType => Info.ValueType;
+
+    /// <summary>Decodes every entry's indices (in parallel) and checks them against the base tensors. Nothing is
+    /// written; a bad adapter throws here.</summary>
+    public static PreparedEntry[] PrepareAll(ShiraReader reader, Func<string, BaseTensor> resolve, float userScale, int dop)
+    {
+        var infos = reader.Tensors;
+        var result = new PreparedEntry[infos.Count];
+        var opts = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, dop) };
+        RethrowFirst(() => Parallel.For(0, infos.Count, opts, i =>
+        {
+            var info = infos[i];
+            var target = resolve(info.Name);
+            result[i] = Prepare(reader, info, target, userScale);
+        }));
+        return result;
+    }
+
+    // pooled: decode into buffers rented from the shared pools (the caller must Release them); otherwise owned
+    // arrays, which an applied adapter keeps for revert.
+    public static PreparedEntry Prepare(ShiraReader reader, ShiraTensorInfo info, BaseTensor target, float userScale, bool pooled = false)
+    {
+        string file = reader.FilePath;
+        if (info.Numel != target.Numel || !BaseCompatibility.ShapeEquals(info.Shape, target.Shape))
+            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
+                $"adapter target '{info.Name}' has {info.Numel} elements but the base tensor has {target.Numel}", file, info.Name);
+        if (info.BaseDType != target.DType || !target.DType.IsAdaptable())
+            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
+                $"adapter target '{info.Name}' expects {info.BaseDType} but the base tensor is {target.DType}", file, info.Name);
+        if (info.Nnz < 0 || info.Nnz > info.Numel)
+            throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
+        if (info.Nnz > Array.MaxLength / 4)
+            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"nnz {info.Nnz} is more than the runtime handles per tensor", file, info.Name);
+        int nnz = (int)info.Nnz;
+        float scale = info.Semantics == Semantics.Replace ? 1f : info.Scale * userScale;
+        if (!float.IsFinite(scale))
+            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"the effective scale {info.Scale} × {userScale} is not finite", file, info.Name);
+        if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueType.ByteSize())
+            throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", file, info.Name);
+        IndexSet set;
+        if (target.Numel <= 1L << 32)
+        {
+            var idx = pooled ? ArrayPool<uint>.Shared.Rent(nnz) : GC.AllocateUninitializedArray<uint>(nnz);
+            reader.ReadIndices(info, idx.AsSpan(0, nnz));
+            // The decoder checks order and range against the manifest; this re-checks against the base itself.
+            for (int k = 1; k < nnz; k++)
+                if (idx[k] <= idx[k - 1]) ThrowOrder(file, info.Name, k);
+            if (nnz > 0 && idx[nnz - 1] >= target.Numel) ThrowRange(file, info.Name, idx[nnz - 1], target.Numel);
+            set = new IndexSet(idx, nnz);
+        }
+        else
+        {
+            var idx = pooled ? ArrayPool<long>.Shared.Rent(nnz) : GC.AllocateUninitializedArray<long>(nnz);
+            reader.ReadIndices(info, idx.AsSpan(0, nnz));
+            for (int k = 1; k < nnz; k++)
+                if (idx[k] <= idx[k - 1]) ThrowOrder(file, info.Name, k);
+            if (nnz > 0 && (idx[0] < 0 || idx[nnz - 1] >= target.Numel)) ThrowRange(file, info.Name, idx[nnz - 1], target.Numel);
+            set = new IndexSet(idx, nnz);
+        }
+        return new PreparedEntry { Target = target, Info = info, Indices = set, Scale = scale };
+    }
+
+    /// <summary>Returns pooled index buffers (only for entries prepared with <c>pooled: true</c>).</summary>
+    public void Release()
+    {
+        if (Indices.U32 is not null) ArrayPool<uint>.Shared.Return(Indices.U32);
+        else if (Indices.I64 is not null) ArrayPool<long>.Shared.Return(Indices.I64);
+    }
+
+    private static void ThrowOrder(string file, string tensor, int k) =>
+        throw ShiraErrors.Create(ShiraErrorCode.IndexNotIncreasing, $"index #{k} is not greater than the one before it", file, tensor);
+
+    private static void ThrowRange(string file, string tensor, long index, long numel) =>
+        throw ShiraErrors.Create(ShiraErrorCode.IndexOutOfRange, $"index {index} is outside the base tensor ({numel} elements)", file, tensor);
+
+    /// <summary>Parallel loops wrap exceptions; callers expect the <see cref="ShiraException"/> itself.</summary>
+    public static void RethrowFirst(Action action)
+    {
+        try { action(); }
+        catch (AggregateException e)
+        {
+            var inner = e.Flatten().InnerExceptions;
+            foreach (var x in inner) if (x is ShiraException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(x);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner[0]);
+        }
+    }
+}
+
+/// <summary>A slice of work for Parallel.For: positions [Start, Start + Count) of entry <see cref="Entry"/>.</summary>
+[StructLayout(LayoutKind.Auto)]
+internal readonly record struct WorkItem(int Entry, int Start, int Count)
+{
+    /// <summary>Positions per work item: big tensors are split so both cores stay busy.</summary>
+    public const int Chunk = 1 << 15;
+
+    public static WorkItem[] Split(IReadOnlyList<int> counts)
+    {
+        var items = new List<WorkItem>();
+        for (int e = 0; e < counts.Count; e++)
+            for (int s = 0; s < counts[e]; s += Chunk) items.Add(new WorkItem(e, s, Math.Min(Chunk, counts[e] - s)));
+        return [.. items];
+    }
+}

@@ -1,0 +1,140 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Shira.Runtime.Kernels;
+
+/// <summary>
+/// The hot loops: scatters into a base tensor at pre-validated flat indices. Indices are checked against the tensor
+/// before any kernel runs, so these loops use unchecked ref arithmetic. TIdx is u32 (tensors up
+/// to 2^32 elements) or i64; TRaw is the base element's bits.
+/// </summary>
+internal static class ScatterKernel
+{
+    /// <summary>One pass: originals[k] = W[i_k]; W[i_k] = round(f32(W[i_k]) + delta[k]) (or round(delta[k]) when
+    /// <paramref name="replace"/>). <paramref name="originals"/> may be empty (merge to a copy keeps none).</summary>
+    public static void Apply<TElem, TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<float> delta,
+        Span<TRaw> originals, bool replace)
+        where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
+        ref float dp = ref Unsafe.AsRef(in delta[0]);
+        int n = idx.Length;
+        if (originals.IsEmpty)
+        {
+            if (replace)
+                for (int k = 0; k < n; k++)
+                    Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k))) = TElem.Narrow(Unsafe.Add(ref dp, k));
+            else
+                for (int k = 0; k < n; k++)
+                {
+                    ref TRaw x = ref Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k)));
+                    x = TElem.Narrow(TElem.Widen(x) + Unsafe.Add(ref dp, k));
+                }
+            return;
+        }
+        ref TRaw op = ref originals[0];
+        if (replace)
+            for (int k = 0; k < n; k++)
+            {
+                ref TRaw x = ref Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k)));
+                Unsafe.Add(ref op, k) = x;
+                x = TElem.Narrow(Unsafe.Add(ref dp, k));
+            }
+        else
+            for (int k = 0; k < n; k++)
+            {
+                ref TRaw x = ref Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k)));
+                TRaw o = x;
+                Unsafe.Add(ref op, k) = o;
+                x = TElem.Narrow(TElem.Widen(o) + Unsafe.Add(ref dp, k));
+            }
+    }
+
+    /// <summary>W[i_k] = round(f32(originals[k]) + delta[k]) (or round(delta[k])): the new value computed from the
+    /// recorded original, not from whatever W holds now (journaled in-place apply, switch).</summary>
+    public static void ApplyFromOriginals<TElem, TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<float> delta,
+        ReadOnlySpan<TRaw> originals, bool replace)
+        where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        int n = idx.Length;
+        for (int k = 0; k < n; k++)
+            Unsafe.Add(ref w, nint.CreateTruncating(idx[k])) =
+                replace ? TElem.Narrow(delta[k]) : TElem.Narrow(TElem.Widen(originals[k]) + delta[k]);
+    }
+
+    /// <summary>originals[k] = W[i_k].</summary>
+    public static void Gather<TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, Span<TRaw> originals)
+        where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        for (int k = 0; k < idx.Length; k++) originals[k] = Unsafe.Add(ref w, nint.CreateTruncating(idx[k]));
+    }
+
+    /// <summary>W[i_k] = originals[k] (revert, recovery).</summary>
+    public static void Scatter<TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<TRaw> originals)
+        where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        if (idx.IsEmpty) return;
+        ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
+        ref TRaw op = ref Unsafe.AsRef(in originals[0]);
+        for (int k = 0; k < idx.Length; k++)
+            Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k))) = Unsafe.Add(ref op, k);
+    }
+
+    /// <summary>
+    /// Switch A → B over one window of positions: a merge of A's and B's sorted indices. Positions only in A get
+    /// A's original back; positions in B get round(f32(orig) + deltaB) where orig is A's original when A touched
+    /// the position and the current value otherwise; B's originals are recorded. Equals revert A then apply B.
+    /// </summary>
+    public static void Switch<TElem, TRaw, TIdx>(ref TRaw w,
+        ReadOnlySpan<TIdx> idxA, ReadOnlySpan<TRaw> origA,
+        ReadOnlySpan<TIdx> idxB, ReadOnlySpan<float> deltaB, Span<TRaw> origB, bool replaceB)
+        where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        int a = 0, na = idxA.Length, nb = idxB.Length;
+        if (nb > 0)
+        {
+            ref TIdx ia = ref MemoryMarshal.GetReference(idxA);
+            ref TRaw oa = ref MemoryMarshal.GetReference(origA);
+            ref TIdx ib = ref MemoryMarshal.GetReference(idxB);
+            ref float db = ref MemoryMarshal.GetReference(deltaB);
+            ref TRaw ob = ref MemoryMarshal.GetReference(origB);
+            for (int b = 0; b < nb; b++)
+            {
+                TIdx pb = Unsafe.Add(ref ib, b);
+                TIdx pa;
+                while (a < na && (pa = Unsafe.Add(ref ia, a)) < pb)
+                {
+                    Unsafe.Add(ref w, nint.CreateTruncating(pa)) = Unsafe.Add(ref oa, a);
+                    a++;
+                }
+                ref TRaw x = ref Unsafe.Add(ref w, nint.CreateTruncating(pb));
+                TRaw o = x;
+                if (a < na && Unsafe.Add(ref ia, a) == pb) { o = Unsafe.Add(ref oa, a); a++; }
+                Unsafe.Add(ref ob, b) = o;
+                float d = Unsafe.Add(ref db, b);
+                x = replaceB ? TElem.Narrow(d) : TElem.Narrow(TElem.Widen(o) + d);
+            }
+        }
+        for (; a < idxA.Length; a++) Unsafe.Add(ref w, nint.CreateTruncating(idxA[a])) = origA[a];
+    }
+}
+
+/// <summary>Read-only merge used before a journaled switch writes anything.</summary>
+internal static class GatherBelowKernel
+{
+    /// <summary>origB[k] = A's original when A touched position B[k], else the current value: the originals B will
+    /// have once A is reverted.</summary>
+    public static void GatherBelow<TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idxA, ReadOnlySpan<TRaw> origA,
+        ReadOnlySpan<TIdx> idxB, Span<TRaw> origB)
+        where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        int a = 0;
+        for (int b = 0; b < idxB.Length; b++)
+        {
+            TIdx pb = idxB[b];
+            while (a < idxA.Length && idxA[a] < pb) a++;
+            origB[b] = a < idxA.Length && idxA[a] == pb ? origA[a] : Unsafe.Add(ref w, nint.CreateTruncating(pb));
+        }
+    }
+}

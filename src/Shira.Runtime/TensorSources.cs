@@ -1,0 +1,73 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using Shira.Format;
+using Shira.Format.Safetensors;
+using Shira.Runtime.Kernels;
+
+namespace Shira.Runtime;
+
+/// <summary>What <see cref="BaseCompatibility"/> needs from a base: tensor facts and content hashes.</summary>
+internal interface ITensorSource
+{
+    string Name { get; }
+    bool TryGet(string name, out DType dtype, out IReadOnlyList<long> shape);
+    /// <summary>XXH3-64 of the tensor's raw bytes as the adapter's maker saw them.</summary>
+    ulong ContentHash(string name);
+}
+
+internal sealed class CheckpointTensorSource(SafetensorsCheckpoint checkpoint) : ITensorSource
+{
+    public string Name => checkpoint.Path;
+
+    public bool TryGet(string name, out DType dtype, out IReadOnlyList<long> shape)
+    {
+        if (checkpoint.TryGetTensor(name, out _, out var info)) { dtype = info.DType; shape = info.Shape; return true; }
+        dtype = default; shape = [];
+        return false;
+    }
+
+    public ulong ContentHash(string name) => XxHash3.HashToUInt64(checkpoint.GetBytes(name));
+}
+
+/// <summary>An open model; content hashes are taken of the base below every applied adapter (their originals are
+/// put back in a scratch copy when they touch the tensor), so a stacked adapter still verifies.</summary>
+internal sealed unsafe class ModelTensorSource(BaseModel model) : ITensorSource
+{
+    public string Name => model.Path;
+
+    public bool TryGet(string name, out DType dtype, out IReadOnlyList<long> shape)
+    {
+        if (model.TryGetTensor(name, out var t)) { dtype = t.DType; shape = t.Shape; return true; }
+        dtype = default; shape = [];
+        return false;
+    }
+
+    public ulong ContentHash(string name)
+    {
+        var t = model.GetTensor(name);
+        var touched = new List<AppliedTensor>();
+        foreach (var a in model.Applied)
+            foreach (var at in a.Tensors)
+                if (ReferenceEquals(at.Target, t)) touched.Add(at);
+        if (touched.Count == 0)
+        {
+            var h = new XxHash3();
+            for (long done = 0; done < t.ByteLength;)
+            {
+                int n = (int)Math.Min(1 << 30, t.ByteLength - done);
+                h.Append(new ReadOnlySpan<byte>(t.Data + done, n));
+                done += n;
+            }
+            return h.GetCurrentHashAsUInt64();
+        }
+        if (t.ByteLength > Array.MaxLength)
+            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, "tensor too large to verify under applied adapters", model.Path, name);
+        var copy = GC.AllocateUninitializedArray<byte>((int)t.ByteLength);
+        t.Bytes.CopyTo(copy);
+        int es = t.DType.ByteSize();
+        fixed (byte* p = copy)
+            for (int i = touched.Count - 1; i >= 0; i--)
+                TensorOps.Scatter(p, es, touched[i].Indices, 0, touched[i].Count, touched[i].Originals);
+        return XxHash3.HashToUInt64(copy);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Shira.Training.Experiments;
+
+/// <summary>One (task, method) cell of the experiment.</summary>
+/// <param name="Task">Task name.</param>
+/// <param name="Method">Method (<c>lora</c> or a SHiRA mask).</param>
+/// <param name="Training">What the training run reported (loss, time per step, memory).</param>
+/// <param name="Single">Held-out score of base + this adapter alone.</param>
+/// <param name="Fused">Held-out score of base + all of this method's task adapters fused.</param>
+/// <param name="SharedEnergyShare">SHiRA: share of this adapter's Σv² on positions another task's adapter also
+/// changes (from the runtime's fuse report); null for LoRA, whose deltas are dense.</param>
+public sealed record ExperimentCell(string Task, string Method, TrainOutcome Training, TaskScore Single, TaskScore Fused,
+    double? SharedEnergyShare)
+{
+    /// <summary>Exact-match accuracy lost by fusing (single − fused), in fraction points.</summary>
+    public double ConceptLoss => Single.Accuracy - Fused.Accuracy;
+}
+
+/// <summary>The whole experiment.</summary>
+/// <param name="Options">Settings.</param>
+/// <param name="PretrainSeconds">Time spent pretraining the base (0 when reused).</param>
+/// <param name="BaseScores">Held-out score of the base per task.</param>
+/// <param name="Cells">Every (task, method) result.</param>
+/// <param name="TotalSeconds">Wall time.</param>
+public sealed record ExperimentResult(ExperimentOptions Options, double PretrainSeconds,
+    IReadOnlyDictionary<string, TaskScore> BaseScores, IReadOnlyList<ExperimentCell> Cells, double TotalSeconds);

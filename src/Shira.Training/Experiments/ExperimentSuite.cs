@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Shira.Runtime;
+using Shira.Training.Data;
+using Shira.Training.Models;
+
+namespace Shira.Training.Experiments;
+
+/// <summary>
+/// The paper's claims in miniature: pretrain a tiny LLaMA on a task mixture, tune one adapter per task with each
+/// SHiRA mask and with LoRA at equal trainable parameters, score each alone, then fuse each method's task adapters
+/// (SHiRA through <see cref="AdapterFusion.Fuse"/>, LoRA by summing its deltas) and score again: the drop is the
+/// concept loss. Training runs go through a caller-given function, so each can run in its own process and its
+/// peak memory is its own.
+/// </summary>
+public static class ExperimentSuite
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Runs the experiment; <paramref name="train"/> runs one job (in-process:
+    /// <c>job => TrainRunner.Run(job.ToRequest())</c>; see <see cref="ChildProcessTrainer"/>).</summary>
+    public static ExperimentResult Run(ExperimentOptions options, Func<ExperimentJob, TrainOutcome> train, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        log ??= _ => { };
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(options.WorkDir);
+        string basePath = Path.Combine(options.WorkDir, "base.safetensors");
+        double pretrainSeconds = 0;
+        if (!File.Exists(basePath))
+        {
+            log($"pretraining the tiny base on {TrainRequest.SequenceTaskMixture} for {options.PretrainSteps} steps");
+            var sw = Stopwatch.StartNew();
+            using var fresh = new LlamaForCausalLM(TrainRequest.TinyConfig, options.Seed);
+            var mixture = TokenDataset.Mixture(SequenceTask.PretrainingMixture, 20_000, options.Seed);
+            Pretrainer.Pretrain(fresh, mixture, new PretrainOptions { Steps = options.PretrainSteps, Seed = options.Seed, Threads = options.Threads },
+                (s, loss, t) => { if (s % 200 == 0) log(string.Create(CultureInfo.InvariantCulture, $"  pretrain step {s}: loss {loss:F4} ({t:F0} s)")); });
+            LlamaCheckpoint.Save(fresh, basePath, writeConfigJson: true);
+            pretrainSeconds = sw.Elapsed.TotalSeconds;
+        }
+        var config = ReadConfig(basePath);
+
+        var evalSets = new Dictionary<string, TokenDataset>(StringComparer.Ordinal);
+        var baseScores = new Dictionary<string, TaskScore>(StringComparer.Ordinal);
+        using (var baseModel = LlamaCheckpoint.Load(basePath, config))
+        {
+            for (int i = 0; i < options.Tasks.Count; i++)
+            {
+                var task = SequenceTask.Find(options.Tasks[i])
+                    ?? throw new ArgumentException($"unknown task '{options.Tasks[i]}'", nameof(options));
+                evalSets[task.Name] = TokenDataset.ForTask(task, options.EvalExamples, TaskSeed(options, i), "eval");
+                baseScores[task.Name] = TaskEvaluator.Evaluate(baseModel, evalSets[task.Name]);
+                log(string.Create(CultureInfo.InvariantCulture, $"base on {task.Name}: exact match {baseScores[task.Name].Accuracy:P1}"));
+            }
+        }
+
+        var cells = new List<ExperimentCell>();
+        foreach (var method in options.Methods)
+        {
+            bool lora = method == "lora";
+            var outputs = new List<string>();
+            var trained = new List<(string Task, TrainOutcome Outcome, TaskScore Single)>();
+            for (int i = 0; i < options.Tasks.Count; i++)
+            {
+                string task = options.Tasks[i];
+                string output = Path.Combine(options.WorkDir, $"{task}.{method}" + (lora ? "" : ".shira"));
+                var job = new ExperimentJob
+                {
+                    Task = task, Method = method, Rank = options.Rank, Steps = options.Steps,
+                    LearningRate = lora ? options.LoraLearningRate : options.ShiraLearningRate, BatchSize = options.BatchSize,
+                    Seed = TaskSeed(options, i), Threads = options.Threads, BasePath = basePath, OutputPath = output,
+                    TrainExamples = options.TrainExamples, EvalExamples = 0,
+                };
+                log($"training {method} on {task}");
+                var outcome = train(job);
+                var single = Score(basePath, config, lora, [output], evalSets[task]);
+                log(string.Create(CultureInfo.InvariantCulture,
+                    $"  {outcome.TrainableParameters} parameters, loss {outcome.InitialLoss:F3} → {outcome.FinalLoss:F3}, {outcome.MeanStepSeconds * 1000:F1} ms/step, exact match {single.Accuracy:P1}"));
+                outputs.Add(output);
+                trained.Add((task, outcome, single));
+            }
+
+            IReadOnlyList<double?> shared = Enumerable.Repeat<double?>(null, outputs.Count).ToArray();
+            string fusedPath = Path.Combine(options.WorkDir, $"fused.{method}" + (lora ? "" : ".shira"));
+            if (!lora && outputs.Count > 1)
+            {
+                var report = AdapterFusion.Fuse(outputs.Select(p => (p, 1f)).ToArray(), fusedPath);
+                shared = report.Inputs.Select(x => (double?)x.SharedEnergyShare).ToArray();
+            }
+            for (int i = 0; i < trained.Count; i++)
+            {
+                var (task, outcome, single) = trained[i];
+                var fused = outputs.Count == 1 ? single
+                    : lora ? Score(basePath, config, true, outputs, evalSets[task])
+                    : Score(basePath, config, false, [fusedPath], evalSets[task]);
+                log(string.Create(CultureInfo.InvariantCulture, $"  fused {method} on {task}: exact match {fused.Accuracy:P1} (alone {single.Accuracy:P1})"));
+                cells.Add(new ExperimentCell(task, method, outcome, single, fused, shared[i]));
+            }
+        }
+        var result = new ExperimentResult(options, pretrainSeconds, baseScores, cells, clock.Elapsed.TotalSeconds);
+        File.WriteAllText(Path.Combine(options.WorkDir, "results.md"), ToMarkdown(result));
+        File.WriteAllText(Path.Combine(options.WorkDir, "results.json"), JsonSerializer.Serialize(result, Json));
+        return result;
+    }
+
+    /// <summary>A trainer that runs each job in a fresh child process (so VmHWM is that run's own):
+    /// <paramref name="fileName"/> with <paramref name="argumentsPrefix"/> followed by <c>--child JOB.json OUTCOME.json</c>;
+    /// the child calls <see cref="RunChild"/>.</summary>
+    public static Func<ExperimentJob, TrainOutcome> ChildProcessTrainer(string fileName, IReadOnlyList<string> argumentsPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(argumentsPrefix);
+        return job =>
+        {
+            string jobPath = job.OutputPath.TrimEnd('/') + ".job.json";
+            string outcomePath = job.OutputPath.TrimEnd('/') + ".outcome.json";
+            File.WriteAllText(jobPath, JsonSerializer.Serialize(job, Json));
+            var start = new ProcessStartInfo(fileName) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in argumentsPrefix) start.ArgumentList.Add(a);
+            start.ArgumentList.Add("--child");
+            start.ArgumentList.Add(jobPath);
+            start.ArgumentList.Add(outcomePath);
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start " + fileName);
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"training child for {job.Method}/{job.Task} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
+            return JsonSerializer.Deserialize<TrainOutcome>(File.ReadAllText(outcomePath))
+                ?? throw new InvalidOperationException("empty outcome from child");
+        };
+    }
+
+    /// <summary>The child side of <see cref="ChildProcessTrainer"/>: runs the job in <paramref name="jobPath"/> and
+    /// writes the outcome to <paramref name="outcomePath"/>.</summary>
+    public static void RunChild(string jobPath, string outcomePath)
+    {
+        var job = JsonSerializer.Deserialize<ExperimentJob>(File.ReadAllText(jobPath))
+            ?? throw new InvalidOperationException("empty job " + jobPath);
+        var outcome = TrainRunner.Run(job.ToRequest());
+        File.WriteAllText(outcomePath, JsonSerializer.Serialize(outcome, Json));
+    }
+
+    /// <summary>The results as markdown tables.</summary>
+    public static string ToMarkdown(ExperimentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var o = result.Options;
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        string pretrained = result.PretrainSeconds > 0 ? string.Create(inv, $"{result.PretrainSeconds:F0} s") : "reused";
+        sb.AppendLine(inv, $"Tiny LLaMA ({TrainRequest.TinyConfig.NumHiddenLayers} layers, width {TrainRequest.TinyConfig.HiddenSize}, byte vocabulary), pretrained {o.PretrainSteps} steps on {TrainRequest.SequenceTaskMixture} ({pretrained}); adapters on q,k,v,o,gate,up,down at LoRA r={o.Rank} budget, {o.Steps} steps, batch {o.BatchSize}, lr SHiRA {o.ShiraLearningRate.ToString(inv)} / LoRA {o.LoraLearningRate.ToString(inv)}, {o.Threads} thread(s), {o.EvalExamples} held-out examples per task. Total {result.TotalSeconds:F0} s.");
+        sb.AppendLine();
+        sb.AppendLine("| Task | Method | Trainable | Train loss (first → last) | Eval loss | Exact match | Fused exact match | Concept loss | Shared Σv² | ms/step | Peak RSS MiB | Δ RSS in loop MiB | Adapter state KiB |");
+        sb.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var c in result.Cells)
+        {
+            var t = c.Training;
+            sb.AppendLine(inv,
+                $"| {c.Task} | {Label(c.Method)} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Single.Accuracy:P1} | {c.Fused.Accuracy:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} | {(t.PeakRssBytes - t.StartRssBytes) / 1048576.0:F1} | {t.AdapterStateBytes / 1024.0:F1} |");
+        }
+        sb.AppendLine();
+        sb.Append("Base model exact match: ");
+        sb.AppendLine(string.Join(", ", result.BaseScores.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value.Accuracy:P1}"))));
+        sb.AppendLine();
+        sb.AppendLine("| Method | Mean exact match alone | Mean fused | Mean concept loss | Mean ms/step | Mean peak RSS MiB |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var g in result.Cells.GroupBy(c => c.Method))
+        {
+            sb.AppendLine(inv,
+                $"| {Label(g.Key)} | {g.Average(c => c.Single.Accuracy):P1} | {g.Average(c => c.Fused.Accuracy):P1} | {g.Average(c => c.ConceptLoss) * 100:F1} pp | {g.Average(c => c.Training.MeanStepSeconds) * 1000:F1} | {g.Average(c => c.Training.PeakRssBytes) / 1048576.0:F1} |");
+        }
+        return sb.ToString();
+    }
+
+    private static string Label(string method) => method == "lora" ? "LoRA" : "SHiRA-" + method;
+
+    private static ulong TaskSeed(ExperimentOptions o, int task) => unchecked(o.Seed + (ulong)task);
+
+    private static LlamaConfig ReadConfig(string basePath)
+    {
+        using var checkpoint = Shira.Format.Safetensors.SafetensorsCheckpoint.Open(basePath);
+        return LlamaCheckpoint.ReadConfig(checkpoint, basePath);
+    }
+
+    // Scores base + adapters: SHiRA files through the runtime's apply (a merged copy), LoRA folders by W += s·B·A.
+    private static TaskScore Score(string basePath, LlamaConfig config, bool lora, IReadOnlyList<string> adapters, TokenDataset eval)
+    {
+        if (lora)
+        {
+            using var model = LlamaCheckpoint.Load(basePath, config);
+            LoraDeltas.MergeInto(model, adapters);
+            return TaskEvaluator.Evaluate(model, eval);
+        }
+        string merged = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(adapters[0]))!, ".merged.tmp.safetensors");
+        try
+        {
+            AdapterMerge.ApplyToCopy(basePath, adapters.Select(a => (a, 1f)).ToArray(), merged);
+            using var model = LlamaCheckpoint.Load(merged, config);
+            return TaskEvaluator.Evaluate(model, eval);
+        }
+        finally
+        {
+            File.Delete(merged);
+        }
+    }
+}

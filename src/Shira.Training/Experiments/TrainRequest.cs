@@ -1,0 +1,69 @@
+using Shira.Format;
+using Shira.Training.Masks;
+
+namespace Shira.Training.Experiments;
+
+/// <summary>
+/// Everything <c>shira train</c> needs, free of TorchSharp types so the CLI can build it without loading libtorch.
+/// Either <see cref="BasePath"/> (a LLaMA safetensors checkpoint) or <see cref="InitTiny"/> (create a tiny model
+/// and pretrain it on the task mixture) gives the base; either <see cref="TaskName"/> or <see cref="DataPath"/> the data.
+/// </summary>
+public sealed record TrainRequest
+{
+    /// <summary>Base checkpoint (a safetensors file or folder with a LLaMA config).</summary>
+    public string? BasePath { get; init; }
+    /// <summary>Create a tiny LLaMA (<see cref="TinyConfig"/>), pretrain it on <see cref="SequenceTaskMixture"/> and
+    /// save it to <see cref="SaveBasePath"/> first.</summary>
+    public bool InitTiny { get; init; }
+    /// <summary>Where <see cref="InitTiny"/> saves the pretrained base (required with it: an adapter is useless
+    /// without its base).</summary>
+    public string? SaveBasePath { get; init; }
+    /// <summary>Pretraining steps for <see cref="InitTiny"/>.</summary>
+    public int PretrainSteps { get; init; } = 1500;
+    /// <summary>A generated task (see <see cref="Data.SequenceTask.All"/>).</summary>
+    public string? TaskName { get; init; }
+    /// <summary>A text file: <c>prompt&lt;TAB&gt;answer</c> lines or plain text lines.</summary>
+    public string? DataPath { get; init; }
+    /// <summary>Training examples generated for <see cref="TaskName"/>.</summary>
+    public int TrainExamples { get; init; } = 4000;
+    /// <summary>Held-out examples scored before and after training (tasks only; 0 turns scoring off).</summary>
+    public int EvalExamples { get; init; } = 256;
+    /// <summary><c>shira</c> or <c>lora</c>.</summary>
+    public string Method { get; init; } = "shira";
+    /// <summary>SHiRA mask strategy.</summary>
+    public MaskStrategy Strategy { get; init; } = MaskStrategy.Random;
+    /// <summary>Per-layer budget; LoRA uses its rank (or the rank matching a density).</summary>
+    public AdapterBudget Budget { get; init; } = AdapterBudget.FromRank(2);
+    /// <summary>Linear layers to adapt (PEFT suffix rule).</summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = DefaultTargets;
+    /// <summary>Optimizer steps.</summary>
+    public int Steps { get; init; } = 300;
+    /// <summary>Examples per step.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Learning rate (AdamW).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>LoRA alpha as a multiple of r (PEFT's common alpha = 2r).</summary>
+    public double LoraAlphaOverRank { get; init; } = 2;
+    /// <summary>Seed of the data order, the random mask, LoRA's init and the tiny base.</summary>
+    public ulong Seed { get; init; }
+    /// <summary>Intra-op threads (fixed so runs repeat bit for bit).</summary>
+    public int Threads { get; init; } = 1;
+    /// <summary>Gradient/SNIP calibration batches.</summary>
+    public int CalibrationBatches { get; init; } = 4;
+    /// <summary>Output: a .shira file (SHiRA) or a PEFT folder (LoRA).</summary>
+    public required string OutputPath { get; init; }
+
+    /// <summary>All seven LLaMA projections.</summary>
+    public static IReadOnlyList<string> DefaultTargets { get; } =
+        ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    /// <summary>The tiny model <see cref="InitTiny"/> creates: byte vocabulary, width 64, 2 blocks of 4 heads.</summary>
+    public static Models.LlamaConfig TinyConfig { get; } = new()
+    {
+        VocabSize = Data.ByteTokenizer.VocabSize, HiddenSize = 64, IntermediateSize = 176, NumHiddenLayers = 2,
+        NumAttentionHeads = 4, NumKeyValueHeads = 4, RopeTheta = 10000, RmsNormEps = 1e-6,
+    };
+
+    /// <summary>Name of the pretraining mixture (<see cref="Data.SequenceTask.PretrainingMixture"/>).</summary>
+    public const string SequenceTaskMixture = "copy+upper+double";
+}

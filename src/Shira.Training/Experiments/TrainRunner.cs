@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Shira.Format;
+using Shira.Training.Data;
+using Shira.Training.Models;
+
+namespace Shira.Training.Experiments;
+
+/// <summary>
+/// The work behind <c>shira train</c>: build or load a LLaMA base, generate or read the data, attach SHiRA or LoRA,
+/// train, score, and write the adapter. Its signature holds no TorchSharp type and it is never inlined, so a caller
+/// loads libtorch only when it really trains.
+/// </summary>
+public static class TrainRunner
+{
+    /// <summary>Runs one training job; deterministic for <see cref="TrainRequest.Seed"/> and
+    /// <see cref="TrainRequest.Threads"/>. Throws <see cref="ShiraException"/> with <see cref="ShiraErrorCode.Usage"/>
+    /// for inconsistent requests.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static TrainOutcome Run(TrainRequest request, Action<TrainProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Check(request);
+        var clock = Stopwatch.StartNew();
+        Trainer.SetDeterministic(unchecked((long)request.Seed), request.Threads);
+
+        double pretrainSeconds = 0;
+        string basePath;
+        LlamaForCausalLM model;
+        if (request.InitTiny)
+        {
+            basePath = request.SaveBasePath!;
+            model = new LlamaForCausalLM(TrainRequest.TinyConfig, request.Seed);
+            var mixture = TokenDataset.Mixture(SequenceTask.PretrainingMixture, 20_000, request.Seed);
+            var pretrainClock = Stopwatch.StartNew();
+            Pretrainer.Pretrain(model, mixture, new PretrainOptions { Steps = request.PretrainSteps, Seed = request.Seed, Threads = request.Threads },
+                (s, loss, _) => progress?.Invoke(new TrainProgress("pretrain", s, request.PretrainSteps, loss, 0)));
+            pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
+            LlamaCheckpoint.Save(model, basePath);
+        }
+        else
+        {
+            basePath = request.BasePath!;
+            model = LlamaCheckpoint.Load(basePath);
+        }
+
+        using (model)
+        {
+            TokenDataset train;
+            TokenDataset? eval = null;
+            string dataName;
+            if (request.TaskName is not null)
+            {
+                var task = SequenceTask.Find(request.TaskName)!;
+                train = TokenDataset.ForTask(task, request.TrainExamples, request.Seed, "train");
+                if (request.EvalExamples > 0) eval = TokenDataset.ForTask(task, request.EvalExamples, request.Seed, "eval");
+                dataName = "task:" + task.Name;
+            }
+            else
+            {
+                train = TokenDataset.FromTextFile(request.DataPath!);
+                dataName = Path.GetFileName(request.DataPath!);
+            }
+            CheckVocabulary(model.Config, basePath);
+
+            TaskScore? baseScore = eval is null ? null : TaskEvaluator.Evaluate(model, eval);
+            using var adapter = AdapterFactory.Attach(model, request, train);
+            var sampler = new BatchSampler(train, request.BatchSize, request.Seed);
+            var result = Trainer.Train(adapter, _ =>
+                {
+                    var batch = sampler.Next();
+                    return new StepLoss(model.Loss(batch), batch.InputTokens);
+                },
+                new TrainerOptions
+                {
+                    Steps = request.Steps, LearningRate = request.LearningRate, Seed = unchecked((long)request.Seed),
+                    Threads = request.Threads,
+                },
+                r => progress?.Invoke(new TrainProgress("train", r.Step, request.Steps, r.Loss, r.TokensPerSecond)));
+            TaskScore? adaptedScore = eval is null ? null : TaskEvaluator.Evaluate(model, eval);
+
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in result.Parameters) parameters[k] = v;
+            parameters["data"] = dataName;
+            parameters["batch_size"] = request.BatchSize.ToString(CultureInfo.InvariantCulture);
+            if (request.TaskName is not null)
+                parameters["train_examples"] = request.TrainExamples.ToString(CultureInfo.InvariantCulture);
+            adapter.Save(request.OutputPath, new AdapterExportInfo
+            {
+                Name = request.TaskName ?? Path.GetFileNameWithoutExtension(request.DataPath!),
+                Description = $"{adapter.Method} adapter trained by shira train on {dataName}",
+                BaseModel = Path.GetFileName(basePath),
+                Parameters = parameters,
+            });
+
+            return new TrainOutcome
+            {
+                Method = adapter.Method,
+                OutputPath = request.OutputPath,
+                BasePath = basePath,
+                Data = dataName,
+                TrainableParameters = adapter.TrainableParameterCount,
+                AdaptedLayers = adapter.TargetModules.Count,
+                Steps = result.Steps.Count,
+                InitialLoss = result.Steps[0].Loss,
+                FinalLoss = result.FinalLoss,
+                MeanStepSeconds = result.MeanStepSeconds,
+                TokensPerSecond = result.TokensPerSecond,
+                PeakRssBytes = result.PeakRssBytes,
+                StartRssBytes = result.StartRssBytes,
+                PeakIsTrainingOnly = result.PeakIsTrainingOnly,
+                AdapterStateBytes = result.AdapterStateBytes,
+                BaseScore = baseScore,
+                AdaptedScore = adaptedScore,
+                PretrainSeconds = pretrainSeconds,
+                TotalSeconds = clock.Elapsed.TotalSeconds,
+            };
+        }
+    }
+
+    private static void Check(TrainRequest r)
+    {
+        static void Usage(string message) => ShiraErrors.Throw(ShiraErrorCode.Usage, message);
+        if (r.InitTiny == (r.BasePath is not null)) Usage("give exactly one of a base checkpoint (--base) or --init tiny");
+        if (r.InitTiny && string.IsNullOrEmpty(r.SaveBasePath)) Usage("--init tiny needs --save-base PATH: the adapter is only usable with its base");
+        if ((r.TaskName is null) == (r.DataPath is null)) Usage("give exactly one of --task NAME or --data FILE");
+        if (r.TaskName is not null && SequenceTask.Find(r.TaskName) is null)
+            Usage($"unknown task '{r.TaskName}' (known: {string.Join(", ", SequenceTask.All.Select(t => t.Name))})");
+        if (r.Method is not ("shira" or "lora")) Usage($"unknown method '{r.Method}' (shira or lora)");
+        if (r.Steps <= 0) Usage($"steps must be positive, got {r.Steps}");
+        if (r.BatchSize <= 0) Usage($"batch size must be positive, got {r.BatchSize}");
+        if (r.InitTiny && r.PretrainSteps <= 0) Usage($"pretraining steps must be positive, got {r.PretrainSteps}");
+        if (r.TrainExamples <= 0) Usage($"training examples must be positive, got {r.TrainExamples}");
+        if (r.EvalExamples < 0) Usage($"evaluation examples must not be negative, got {r.EvalExamples}");
+        if (r.Threads <= 0) Usage($"threads must be positive, got {r.Threads}");
+        if (string.IsNullOrEmpty(r.OutputPath)) Usage("an output path (-o) is required");
+    }
+
+    private static void CheckVocabulary(LlamaConfig config, string basePath)
+    {
+        if (config.VocabSize < ByteTokenizer.VocabSize)
+        {
+            ShiraErrors.Throw(ShiraErrorCode.Usage,
+                $"the base's vocabulary has {config.VocabSize} entries; byte-level data needs at least {ByteTokenizer.VocabSize}", basePath);
+        }
+    }
+}

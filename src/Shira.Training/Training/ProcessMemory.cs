@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace Shira.Training;
+
+/// <summary>Process memory figures from <c>/proc/self</c> (Linux); zero or false elsewhere.</summary>
+public static class ProcessMemory
+{
+    /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
+    public static long PeakRssBytes() => ReadStatus("VmHWM:");
+
+    /// <summary>Current resident set size (VmRSS) in bytes.</summary>
+    public static long CurrentRssBytes() => ReadStatus("VmRSS:");
+
+    /// <summary>Resets the peak to the current RSS (writes 5 to <c>/proc/self/clear_refs</c>); false when not allowed.</summary>
+    public static bool TryResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    private static long ReadStatus(string key)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith(key, StringComparison.Ordinal)) continue;
+                var parts = line[key.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024; // reported in kB
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+        return 0;
+    }
+}
