@@ -22,11 +22,14 @@ public sealed class ShiraWeakenGlibcxxNeed : Task
     /// <summary>The version whose need is weakened (default GLIBCXX_3.4.32).</summary>
     public string Version { get; set; } = "GLIBCXX_3.4.32";
 
+    /// <summary>Patch even when the build host's libstdc++ defines the version (the output may run elsewhere).</summary>
+    public bool Force { get; set; }
+
     public override bool Execute()
     {
         string version = string.IsNullOrEmpty(Version) ? "GLIBCXX_3.4.32" : Version;
         string libstdcxx = FindHostLibstdcxx();
-        if (libstdcxx != null && HostDefines(libstdcxx, version))
+        if (!Force && libstdcxx != null && HostDefines(libstdcxx, version))
         {
             Log.LogMessage(MessageImportance.Normal,
                 "TorchSharp glibcxx patch: {0} defines {1}; nothing to do.", libstdcxx, version);
@@ -93,8 +96,9 @@ public sealed class ShiraWeakenGlibcxxNeed : Task
             if (File.Exists(temp)) File.Delete(temp);
         }
         Log.LogMessage(MessageImportance.High,
-            "TorchSharp glibcxx patch: marked the {0} need of {1} weak ({2} lacks it).",
-            version, path, libstdcxx ?? "no libstdc++.so.6 found");
+            "TorchSharp glibcxx patch: marked the {0} need of {1} weak ({2}).",
+            version, path, Force ? "forced by ShiraPatchTorchSharpGlibcxx=always"
+                : (libstdcxx ?? "no libstdc++.so.6 found") + " lacks it");
     }
 
     /// <summary>The libstdc++.so.6 the dynamic loader would pick: LD_LIBRARY_PATH, then ld.so.cache (via

@@ -16,6 +16,16 @@ public static class Program
         var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply, train");
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(DiffCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ApplyCommand.Create());
+        root.Subcommands.Add(RevertCommand.Create());
+        root.Subcommands.Add(SwitchCommand.Create());
+        root.Subcommands.Add(FuseCommand.Create());
+        root.Subcommands.Add(RecoverCommand.Create());
+        // Only this command's action loads TorchSharp (see TrainCommand).
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 

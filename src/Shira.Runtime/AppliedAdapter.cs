@@ -15,7 +15,7 @@ public sealed class AppliedAdapter
         Tensors = tensors;
         Sequence = sequence;
         long nnz = 0, bytes = 0;
-        foreach (var t in tensors) { nnz += t.Count; bytes += t.Originals.Length; }
+        foreach (var t in tensors) { nnz += t.Count; bytes += t.OriginalLength; }
         Positions = nnz;
         OriginalBytes = bytes;
     }

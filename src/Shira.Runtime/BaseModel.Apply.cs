@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using Shira.Format;
 using Shira.Format.Container;
@@ -17,10 +18,11 @@ public sealed partial class BaseModel
         ArgumentNullException.ThrowIfNull(adapter);
         if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
         BaseCompatibility.CheckCore(adapter, new ModelTensorSource(this), _options.VerifyFingerprint);
-        var entries = PreparedEntry.PrepareAll(adapter, GetTensor, scale, _options.MaxDegreeOfParallelism);
+        var entries = PreparedEntry.PrepareAll(adapter, GetTensor, scale, _options.MaxDegreeOfParallelism, pooled: true);
+        // Indices and originals live until the adapter is reverted; pooled, so apply/revert cycles do not churn the GC.
         var originals = new byte[entries.Length][];
         for (int e = 0; e < entries.Length; e++)
-            originals[e] = GC.AllocateUninitializedArray<byte>(entries[e].Indices.Count * entries[e].Target.DType.ByteSize());
+            originals[e] = ArrayPool<byte>.Shared.Rent(entries[e].Indices.Count * entries[e].Target.DType.ByteSize());
         var items = WorkItem.Split(entries.Select(e => e.Indices.Count).ToArray());
 
         long seq = 0;
@@ -62,7 +64,7 @@ public sealed partial class BaseModel
             });
         }
         var tensors = new AppliedTensor[entries.Length];
-        for (int e = 0; e < entries.Length; e++) tensors[e] = new AppliedTensor(entries[e].Target, entries[e].Indices, originals[e]);
+        for (int e = 0; e < entries.Length; e++) tensors[e] = new AppliedTensor(entries[e].Target, entries[e].Indices, originals[e], pooled: true);
         var applied = new AppliedAdapter(adapter.FilePath, adapter.Metadata.Name, scale, tensors, seq, hash);
         _applied.Add(applied);
         return applied;
@@ -88,6 +90,7 @@ public sealed partial class BaseModel
             _journal.DeleteIfEmpty();
         }
         _applied.RemoveAt(_applied.Count - 1);
+        foreach (var t in top.Tensors) t.Release();
         return top;
     }
 
@@ -102,9 +105,13 @@ public sealed partial class BaseModel
         });
     }
 
-    /// <summary>A slice of a switch: kind 0 = revert A-only tensor range, 1 = apply B-only entry range, 2 = a window of
-    /// a tensor both touch.</summary>
+    /// <summary>A slice of a switch: kind 0 = revert a range of an A-only tensor, 1 = apply a range of a B-only entry,
+    /// 2 = a window of positions of a tensor both touch (A's range [A0, A0+NA) and B's [B0, B0+NB) cover it).</summary>
     private readonly record struct SwitchItem(int Kind, int Index, int A0, int NA, int B0, int NB);
+
+    /// <summary>B positions per window of a shared tensor: small enough that the lines a window touches stay in L2
+    /// between restoring A's originals and applying B.</summary>
+    private const int SwitchWindow = 4096;
 
     private unsafe AppliedAdapter SwitchCore(ShiraReader to, float scale)
     {
@@ -115,7 +122,7 @@ public sealed partial class BaseModel
             throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base, so there is nothing to switch from", Path);
         var from = _applied[^1];
         BaseCompatibility.CheckCore(to, new ModelTensorSource(this), _options.VerifyFingerprint);
-        var entries = PreparedEntry.PrepareAll(to, GetTensor, scale, _options.MaxDegreeOfParallelism);
+        var entries = PreparedEntry.PrepareAll(to, GetTensor, scale, _options.MaxDegreeOfParallelism, pooled: true);
 
         var aIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < from.Tensors.Count; i++) aIndex[from.Tensors[i].Target.Name] = i;
@@ -125,7 +132,7 @@ public sealed partial class BaseModel
         var items = new List<SwitchItem>();
         for (int e = 0; e < entries.Length; e++)
         {
-            originalsB[e] = GC.AllocateUninitializedArray<byte>(entries[e].Indices.Count * entries[e].Target.DType.ByteSize());
+            originalsB[e] = ArrayPool<byte>.Shared.Rent(entries[e].Indices.Count * entries[e].Target.DType.ByteSize());
             pairedA[e] = aIndex.TryGetValue(entries[e].Target.Name, out int ai) ? ai : -1;
             if (pairedA[e] < 0)
             {
@@ -138,9 +145,10 @@ public sealed partial class BaseModel
             var ib = entries[e].Indices;
             int nbTotal = ib.Count;
             if (nbTotal == 0) { items.Add(new SwitchItem(2, e, 0, ia.Count, 0, 0)); continue; }
-            for (int b0 = 0; b0 < nbTotal; b0 += WorkItem.Chunk)
+            // Windows partition the positions: window j holds B[b0..b1) and every A position in [B[b0], B[b1]).
+            for (int b0 = 0; b0 < nbTotal; b0 += SwitchWindow)
             {
-                int b1 = Math.Min(nbTotal, b0 + WorkItem.Chunk);
+                int b1 = Math.Min(nbTotal, b0 + SwitchWindow);
                 int a0 = b0 == 0 ? 0 : ia.LowerBound(ib[b0]);
                 int a1 = b1 == nbTotal ? ia.Count : ia.LowerBound(ib[b1]);
                 items.Add(new SwitchItem(2, e, a0, a1 - a0, b0, b1 - b0));
@@ -151,10 +159,11 @@ public sealed partial class BaseModel
                 for (int s = 0; s < from.Tensors[ai].Count; s += WorkItem.Chunk)
                     items.Add(new SwitchItem(0, ai, s, Math.Min(WorkItem.Chunk, from.Tensors[ai].Count - s), 0, 0));
         var work = items.ToArray();
+        bool inPlace = Mode == BaseOpenMode.InPlace;
 
         long seq = 0;
         ulong hash = 0;
-        if (Mode == BaseOpenMode.InPlace)
+        if (inPlace)
         {
             // B's originals (the values below A) are computed and journaled before anything is written.
             RunParallel(work.Length, i =>
@@ -177,34 +186,29 @@ public sealed partial class BaseModel
                 entries.Select((e, i) => (e.Target, e.Indices, originalsB[i]))));
             CrashPoints.Hit("before-patch");
         }
+        // One pass over the union: per window, A's originals go back, then B is applied to the same (cache-hot) lines.
+        // Windows are disjoint position ranges, so the result is revert-then-apply, bit for bit.
         RunParallel(work.Length, i =>
         {
             var it = work[i];
-            if (it.Kind == 0)
+            if (it.Kind != 1)
             {
-                var a = from.Tensors[it.Index];
+                var a = from.Tensors[it.Kind == 0 ? it.Index : pairedA[it.Index]];
                 int es = a.Target.DType.ByteSize();
                 TensorOps.Scatter(a.Target.Data, es, a.Indices, it.A0, it.NA, a.Originals.AsSpan(it.A0 * es, it.NA * es));
-                return;
+                if (it.Kind == 0) return;
             }
             var e = entries[it.Index];
             int esb = e.Target.DType.ByteSize();
-            if (it.Kind == 1)
-            {
-                var ob = originalsB[it.Index].AsSpan(it.B0 * esb, it.NB * esb);
-                if (Mode == BaseOpenMode.InPlace)
-                    TensorOps.ApplyFromOriginals(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
-                        e.ValueType, e.Scale, e.Replace, ob);
-                else
-                    TensorOps.Apply(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
-                        e.ValueType, e.Scale, e.Replace, ob);
-                return;
-            }
-            var at = from.Tensors[pairedA[it.Index]];
-            TensorOps.Switch(e.Target.Data, e.Target.DType, at.Indices, it.A0, it.NA, at.Originals, e.Indices, it.B0, it.NB,
-                to.GetValueBytes(e.Info), e.ValueType, e.Scale, e.Replace, originalsB[it.Index]);
-        }, Mode == BaseOpenMode.InPlace ? "patch-half" : null);
-        if (Mode == BaseOpenMode.InPlace)
+            var ob = originalsB[it.Index].AsSpan(it.B0 * esb, it.NB * esb);
+            if (inPlace)
+                TensorOps.ApplyFromOriginals(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
+                    e.ValueType, e.Scale, e.Replace, ob);
+            else
+                TensorOps.Apply(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
+                    e.ValueType, e.Scale, e.Replace, ob);
+        }, inPlace ? "patch-half" : null);
+        if (inPlace)
         {
             FlushShards();
             CrashPoints.Hit("before-commit");
@@ -213,9 +217,10 @@ public sealed partial class BaseModel
             _journal.Remove(from.Sequence);
         }
         var tensors = new AppliedTensor[entries.Length];
-        for (int e = 0; e < entries.Length; e++) tensors[e] = new AppliedTensor(entries[e].Target, entries[e].Indices, originalsB[e]);
+        for (int e = 0; e < entries.Length; e++) tensors[e] = new AppliedTensor(entries[e].Target, entries[e].Indices, originalsB[e], pooled: true);
         var applied = new AppliedAdapter(to.FilePath, to.Metadata.Name, scale, tensors, seq, hash);
         _applied[^1] = applied;
+        foreach (var t in from.Tensors) t.Release();
         return applied;
     }
 

@@ -86,6 +86,9 @@ public sealed partial class BaseModel
         if (_disposed) return;
         _disposed = true;
         foreach (var s in _shards) s?.Dispose();
+        foreach (var a in _applied)
+            foreach (var t in a.Tensors) t.Release();
+        _applied.Clear();
     }
 
     private void SaveAsCore(string path)

@@ -58,6 +58,28 @@ public class DenseDiffTests
         Assert.True(report.EnergyKept > 0.5);
     }
 
+    [Theory]
+    [InlineData(0.001)]
+    [InlineData(0.005)]
+    [InlineData(0.02)]
+    public void Global_density_keeps_the_largest_changes_across_all_tensors(double density)
+    {
+        using var dir = new TempDir();
+        string shira = dir.File("g.shira");
+        var report = DenseDiff.Create(Path.Combine(Ft, "base.safetensors"), Path.Combine(Ft, "tuned.safetensors"), shira,
+            new DiffOptions { Density = density, Global = true });
+        long numel = report.Tensors.Sum(t => t.Numel);
+        using var reference = SafetensorsFile.Open(Path.Combine(Ft, "diff.safetensors"));
+        var all = reference.Tensors.Where(t => t.Name.EndsWith(".values", StringComparison.Ordinal))
+            .SelectMany(t => reference.ReadSingles(t.Name)).Where(v => v != 0).Select(Math.Abs).OrderDescending().ToArray();
+        long k = Math.Min((long)Math.Ceiling(density * numel - 1e-9), all.Length);
+        Assert.Equal(k, report.TotalNnz);
+        // Kept = the k largest |change| of the whole checkpoint: the smallest kept is not below the largest dropped.
+        using var reader = ShiraReader.Open(shira);
+        var kept = reader.Tensors.SelectMany(t => { var v = new float[t.Nnz]; reader.ReadValues(t, v); return v; }).Select(Math.Abs).Order().ToArray();
+        Assert.Equal(all[(int)k - 1], kept[0]);
+    }
+
     [Fact]
     public void Diff_of_a_non_invertible_f32_change_falls_back_to_Replace_and_stays_exact()
     {

@@ -27,10 +27,12 @@ public class RefusalTests
     }
 
     [Fact]
-    public void Missing_config_or_folder_is_PeftMissingFiles()
+    public void A_missing_path_is_an_IoError_and_a_folder_without_config_PeftMissingFiles()
     {
         using var dir = new TempDir();
-        Assert.Equal(ShiraErrorCode.PeftMissingFiles, Refuse(dir.File("nope"), null, dir).Code);
+        Assert.Equal(ShiraErrorCode.IoError, Refuse(dir.File("nope"), null, dir).Code);
+        File.WriteAllText(dir.File("file.txt"), "x");
+        Assert.Equal(ShiraErrorCode.PeftMissingFiles, Refuse(dir.File("file.txt"), null, dir).Code);
         string copy = Fixtures.CopyAdapter(dir, Fixtures.Llama("lora"), "noconfig");
         File.Delete(Path.Combine(copy, "adapter_config.json"));
         Assert.Equal(ShiraErrorCode.PeftMissingFiles, Refuse(copy, null, dir).Code);

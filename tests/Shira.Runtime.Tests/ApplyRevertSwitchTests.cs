@@ -158,6 +158,35 @@ public sealed class ApplyRevertSwitchTests
         }, iter: 25);
     }
 
+    /// <summary>Big enough for many switch windows (and work items), with overlapping supports at window edges.</summary>
+    [Theory]
+    [InlineData(BaseOpenMode.Memory, DType.BF16)]
+    [InlineData(BaseOpenMode.InPlace, DType.F32)]
+    [InlineData(BaseOpenMode.CopyOnWrite, DType.F16)]
+    public void Switch_over_many_windows_equals_revert_then_apply(BaseOpenMode mode, DType dtype)
+    {
+        using var tmp = new TempDir();
+        var rng = new Random(42);
+        const long numel = 300 * 1000;
+        var w = TestData.RandomTensor(rng, dtype, numel);
+        TestData.WriteBase(tmp.File("base.safetensors"), [("w", dtype, [300, 1000], w), ("v", dtype, [1000], TestData.RandomTensor(rng, dtype, 1000))]);
+        var ia = TestData.RandomIndices(rng, numel, 90_000);
+        var ib = TestData.RandomIndices(rng, numel, 70_000);
+        var a = new AdapterTensor("w", [300, 1000], dtype, ia, TestData.RandomValues(rng, ia.Length));
+        var av = new AdapterTensor("v", [1000], dtype, [3, 999], [1f, -1f]);
+        var b = new AdapterTensor("w", [300, 1000], dtype, ib, TestData.RandomValues(rng, ib.Length), Scale: 0.75f);
+        TestData.WriteAdapter(tmp.File("a.shira"), [a, av], "A");
+        TestData.WriteAdapter(tmp.File("b.shira"), [b], "B");
+        using var model = BaseModel.Open(tmp.File("base.safetensors"), mode);
+        using var ra = ShiraReader.Open(tmp.File("a.shira"));
+        using var rb = ShiraReader.Open(tmp.File("b.shira"));
+        model.Apply(ra, 1.5f);
+        model.Switch(rb, -1f);
+        Assert.True(model.GetTensor("w").Bytes.SequenceEqual(TestData.ReferenceApply(w, dtype, b, -1f)));
+        model.Revert();
+        Assert.True(model.GetTensor("w").Bytes.SequenceEqual(w));
+    }
+
     [Fact]
     public void Revert_with_empty_stack_is_NotApplied()
     {

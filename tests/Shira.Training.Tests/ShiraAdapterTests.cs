@@ -152,6 +152,58 @@ public class ShiraAdapterTests
         }
     }
 
+    [Fact]
+    public void Fingerprint_and_base_dtype_come_from_the_base_checkpoint_when_given()
+    {
+        using var dir = new TempDir();
+        var (model, task, adapter, result) = TrainTiny(MaskStrategy.Random, steps: 5);
+        using (model) using (task) using (adapter)
+        {
+            // A bf16 base checkpoint (round to nearest even), as real checkpoints often are.
+            static ushort Bf16(float f)
+            {
+                uint b = BitConverter.SingleToUInt32Bits(f);
+                return (ushort)((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+            }
+            var snapshot = model.Snapshot();
+            var baseFile = dir.File("base.bf16.safetensors");
+            SafetensorsWriter.WriteFile(baseFile, model.named_parameters().Select(p =>
+            {
+                var bytes = snapshot[p.name].SelectMany(f => BitConverter.GetBytes(Bf16(f))).ToArray();
+                return SafetensorsTensorSource.FromBytes(p.name, DType.BF16, p.parameter.shape.ToArray(), bytes);
+            }).ToList());
+
+            var file = dir.File("task.shira");
+            adapter.Save(file, new AdapterExportInfo { Name = "tiny", BaseCheckpoint = baseFile });
+            using (var reader = ShiraReader.Open(file))
+            {
+                Assert.All(reader.Tensors, t => Assert.Equal(DType.BF16, t.BaseDType));
+                Assert.All(reader.Metadata.BaseFingerprint, f => Assert.Equal(DType.BF16, f.DType));
+                Assert.All(reader.Metadata.BaseFingerprint, f => Assert.NotNull(f.ContentHash));
+            }
+
+            // The runtime accepts it against the bf16 base and writes bf16(f32(W) + v) at the mask.
+            var merged = dir.File("merged.safetensors");
+            AdapterMerge.ApplyToCopy(baseFile, [(file, 1f)], merged);
+            using var mergedSt = SafetensorsFile.Open(merged);
+            foreach (var layer in adapter.Layers)
+            {
+                var w = snapshot[layer.TensorName].Select(f => BitConverter.UInt32BitsToSingle((uint)Bf16(f) << 16)).ToArray();
+                var v = layer.GetValues();
+                for (int k = 0; k < v.Length; k++) w[layer.Mask.Indices[k]] += v[k];
+                var expected = w.Select(f => BitConverter.UInt32BitsToSingle((uint)Bf16(f) << 16)).ToArray();
+                Assert.Equal(expected, mergedSt.ReadSingles(layer.TensorName));
+            }
+
+            // A checkpoint without the adapted tensors is refused.
+            var other = dir.File("other.safetensors");
+            SafetensorsWriter.WriteFile(other, [SafetensorsTensorSource.FromBytes("x", DType.F32, [1], new byte[4])]);
+            var e = Assert.Throws<ShiraException>(() => adapter.Save(dir.File("bad.shira"), new AdapterExportInfo { BaseCheckpoint = other }));
+            Assert.Equal(ShiraErrorCode.BaseTensorMissing, e.Code);
+            Assert.False(File.Exists(dir.File("bad.shira")));
+        }
+    }
+
     [Theory]
     [InlineData(MaskStrategy.Random)]
     [InlineData(MaskStrategy.Snip)]

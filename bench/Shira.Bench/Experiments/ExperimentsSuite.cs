@@ -37,11 +37,13 @@ public static class ExperimentsSuite
                 case "--shira-lr": options = options with { ShiraLearningRate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--lora-lr": options = options with { LoraLearningRate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--eval": options = options with { EvalExamples = Int(Next()) }; break;
+                case "--memory-hidden": options = options with { MemoryProbeHidden = Int(Next()) }; break;
+                case "--memory-steps": options = options with { MemoryProbeSteps = Int(Next()) }; break;
                 case "--in-process": inProcess = true; break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     Console.Error.WriteLine("usage: experiments [--work DIR] [--steps N] [--pretrain-steps N] [--rank R] [--tasks a,b] " +
-                        "[--methods structured,random,weight,grad,snip,lora] [--threads T] [--seed S] [--shira-lr X] [--lora-lr X] [--eval N] [--in-process]");
+                        "[--methods structured,random,weight,grad,snip,lora] [--threads T] [--seed S] [--shira-lr X] [--lora-lr X] [--eval N] [--memory-hidden H (0 = off)] [--memory-steps N] [--in-process]");
                     return 2;
             }
         }

@@ -4,7 +4,7 @@ using Shira.Convert.Diff;
 
 namespace Shira.Cli.Commands;
 
-/// <summary><c>shira diff BASE TUNED -o OUT.shira [--exact | --density D] [--values f32|f16|bf16] [--json]</c>.</summary>
+/// <summary><c>shira diff BASE TUNED -o OUT.shira [--exact | --density D [--global]] [--values f32|f16|bf16] [--json]</c>.</summary>
 internal static class DiffCommand
 {
     public static Command Create()
@@ -14,18 +14,21 @@ internal static class DiffCommand
         var output = new Option<string>("--output", "-o") { Description = "The .shira file to write", Required = true };
         var exact = new Option<bool>("--exact") { Description = "Store every changed entry so that applying gives TUNED exactly (default)" };
         var density = new Option<double?>("--density") { Description = "Keep only this fraction of each tensor's entries (largest |change| first)" };
+        var global = new Option<bool>("--global") { Description = "With --density: one budget for the whole checkpoint (largest changes anywhere) instead of per tensor" };
         var values = new Option<string?>("--values") { Description = "Value type of deltas: f32 (default), f16 or bf16" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
         var command = new Command("diff", "Turn a fine-tuned checkpoint into a sparse adapter over its base")
         {
-            baseArg, tunedArg, output, exact, density, values, json,
+            baseArg, tunedArg, output, exact, density, global, values, json,
         };
         command.SetAction(r => CommandRunner.Run(() =>
         {
             if (r.GetValue(exact) && r.GetValue(density) is not null) throw new UsageException("give either --exact or --density, not both");
+            if (r.GetValue(global) && r.GetValue(density) is null) throw new UsageException("--global needs --density");
             var options = new DiffOptions
             {
                 Density = r.GetValue(density),
+                Global = r.GetValue(global),
                 Values = ConvertCommand.ParseValues(r.GetValue(values)) ?? Format.ValueType.F32,
             };
             var report = ProgressDisplay.Run("Diffing", p =>

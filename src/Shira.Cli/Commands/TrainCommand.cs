@@ -36,7 +36,7 @@ internal static class TrainCommand
         var targets = new Option<string>("--targets") { Description = "Comma-separated linear layers to adapt", DefaultValueFactory = _ => string.Join(",", TrainRequest.DefaultTargets) };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 300 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, mask, LoRA init and the tiny base", DefaultValueFactory = _ => 0UL };
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 1e-2 for SHiRA, 3e-3 for LoRA)" };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 3e-2 for SHiRA, 1e-2 for LoRA)" };
         var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => 32 };
         var examples = new Option<int>("--examples") { Description = "Training examples generated for --task", DefaultValueFactory = _ => 4000 };
         var eval = new Option<int>("--eval") { Description = "Held-out examples scored before and after (tasks; 0 = off)", DefaultValueFactory = _ => 256 };
@@ -68,7 +68,7 @@ internal static class TrainCommand
                 TargetModules = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Steps = result.GetValue(steps),
                 Seed = result.GetValue(seed),
-                LearningRate = result.GetValue(lr) ?? (methodName == "lora" ? 3e-3 : 1e-2),
+                LearningRate = result.GetValue(lr) ?? (methodName == "lora" ? 1e-2 : 3e-2),
                 BatchSize = result.GetValue(batch),
                 TrainExamples = result.GetValue(examples),
                 EvalExamples = result.GetValue(eval),

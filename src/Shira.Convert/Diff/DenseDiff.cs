@@ -31,6 +31,8 @@ public static class DenseDiff
         var notes = new List<string>();
         var plans = new List<TargetPlan>();
         var fingerprints = new List<BaseTensorFingerprint>();
+        var changed = new List<(string, SafetensorsFile, SafetensorsFile, DType)>();
+        GlobalThreshold? global = null;
         foreach (var name in baseModel.TensorNames)
         {
             baseModel.TryGetTensor(name, out var bf, out var bi);
@@ -44,8 +46,10 @@ public static class DenseDiff
             IReadOnlyList<long> shape = bi.Shape.Count == 0 ? [1L] : bi.Shape;
             fingerprints.Add(new BaseTensorFingerprint(name, shape, bi.DType, XxHash3.HashToUInt64(bBytes)));
             var (bFile, tFile, dtype) = (bf, tf, bi.DType);
-            plans.Add(new TargetPlan(name, w => WriteTensor(w, name, shape, dtype, bFile, tFile, options, notes, tunedPath)));
+            changed.Add((name, bFile, tFile, dtype));
+            plans.Add(new TargetPlan(name, w => WriteTensor(w, name, shape, dtype, bFile, tFile, options, notes, tunedPath, global)));
         }
+        if (options.Global && options.Density is { } gd) global = GlobalThreshold.Find(changed, gd, tunedPath);
         if (plans.Count == 0)
             notes.Add("the checkpoints are identical: the adapter has no tensors");
 
@@ -61,7 +65,8 @@ public static class DenseDiff
             },
             Parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
-                ["selection"] = options.Density is { } d ? "density=" + d.ToString("R", CultureInfo.InvariantCulture) : "exact",
+                ["selection"] = options.Density is { } d
+                    ? (options.Global ? "global-density=" : "density=") + d.ToString("R", CultureInfo.InvariantCulture) : "exact",
                 ["values"] = options.Values.ToString().ToLowerInvariant(),
             },
         };
@@ -90,29 +95,19 @@ public static class DenseDiff
     }
 
     private static TensorReport WriteTensor(Format.Container.ShiraWriter w, string name, IReadOnlyList<long> shape, DType dtype,
-        SafetensorsFile baseFile, SafetensorsFile tunedFile, DiffOptions options, List<string> notes, string tunedPath)
+        SafetensorsFile baseFile, SafetensorsFile tunedFile, DiffOptions options, List<string> notes, string tunedPath, GlobalThreshold? global)
     {
-        var b = baseFile.ReadSingles(name);
-        var t = tunedFile.ReadSingles(name);
+        var (b, t, delta, changed) = Delta(name, dtype, baseFile, tunedFile, tunedPath);
         int n = b.Length;
-        var delta = new float[n];
-        var changed = new List<long>();
-        for (int i = 0; i < n; i++)
-        {
-            if (BitsOf(b[i], dtype) == BitsOf(t[i], dtype)) continue;
-            if (!float.IsFinite(t[i]) || !float.IsFinite(b[i]))
-                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{name}' has a non-finite value at element {i}", tunedPath, name);
-            delta[i] = t[i] - b[i];
-            changed.Add(i);
-        }
         double energy = 0;
         foreach (var d in delta) energy += (double)d * d;
 
         if (options.Density is { } density)
         {
-            long k = Math.Min(DeltaSelection.CountForDensity(density, n), changed.Count);
+            long k = global?.CountFor(delta) ?? Math.Min(DeltaSelection.CountForDensity(density, n), changed.Count);
             var sel = DeltaSelection.TopK(delta, k, options.Values);
-            w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.Values, MaskStrategy.TopKDelta, (double)k / n), sel.Indices, sel.Values);
+            // A global budget can leave a tensor with nothing: it is reported, not written.
+            if (k > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.Values, MaskStrategy.TopKDelta, (double)k / n), sel.Indices, sel.Values);
             return new TensorReport(name, "diff-add", shape, k, n, Semantics.Add, 0, 1, sel.RelativeError, sel.EnergyKept, energy);
         }
 
@@ -137,6 +132,26 @@ public static class DenseDiff
         notes.Add($"{name}: base + delta does not reproduce every tuned value in {options.Values}; stored as a Replace of the {idx.Length} changed entries");
         w.AddTensor(Spec(name, shape, dtype, Semantics.Replace, lossless, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
         return new TensorReport(name, "diff-replace", shape, idx.Length, n, Semantics.Replace, 0, 1, 0, 1, energy);
+    }
+
+    /// <summary>Base and tuned widened to f32, d = tuned − base at positions whose bits differ (0 elsewhere), and
+    /// those positions.</summary>
+    internal static (float[] Base, float[] Tuned, float[] Delta, List<long> Changed) Delta(string name, DType dtype,
+        SafetensorsFile baseFile, SafetensorsFile tunedFile, string tunedPath)
+    {
+        var b = baseFile.ReadSingles(name);
+        var t = tunedFile.ReadSingles(name);
+        var delta = new float[b.Length];
+        var changed = new List<long>();
+        for (int i = 0; i < b.Length; i++)
+        {
+            if (BitsOf(b[i], dtype) == BitsOf(t[i], dtype)) continue;
+            if (!float.IsFinite(t[i]) || !float.IsFinite(b[i]))
+                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{name}' has a non-finite value at element {i}", tunedPath, name);
+            delta[i] = t[i] - b[i];
+            changed.Add(i);
+        }
+        return (b, t, delta, changed);
     }
 
     private static TensorSpec Spec(string name, IReadOnlyList<long> shape, DType dtype, Semantics semantics, ValueType values, MaskStrategy strategy, double density) =>

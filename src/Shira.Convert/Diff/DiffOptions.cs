@@ -10,6 +10,9 @@ public sealed record DiffOptions
 {
     /// <summary>Keep only this fraction of each tensor's elements (largest |tuned − base| first); null = exact diff.</summary>
     public double? Density { get; init; }
+    /// <summary>With <see cref="Density"/>: one budget for the whole checkpoint (density × the elements of all changed
+    /// tensors, the largest |tuned − base| anywhere) instead of the same fraction of every tensor.</summary>
+    public bool Global { get; init; }
     /// <summary>Value type of stored deltas (default f32). An exact diff verifies every position against it.</summary>
     public ValueType Values { get; init; } = ValueType.F32;
     /// <summary>Container writer options.</summary>

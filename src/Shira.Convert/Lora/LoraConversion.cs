@@ -79,9 +79,9 @@ internal static class LoraConversion
         if (a.Shape.Count != 2 || b.Shape.Count != 2)
             throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
                 $"module '{m.Module}': lora_A is [{string.Join(", ", a.Shape)}]; only Linear/Conv1D LoRA (2-D A and B) is supported, not convolution LoRA", file.FilePath, a.Name);
-        int r = checked((int)a.Shape[0]);
-        int inF = checked((int)a.Shape[1]);
-        int outF = checked((int)b.Shape[0]);
+        int r = Dim(a, 0, file);
+        int inF = Dim(a, 1, file);
+        int outF = Dim(b, 0, file);
         if (b.Shape[1] != r)
             throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{m.Module}': lora_A has rank {r} but lora_B is [{string.Join(", ", b.Shape)}]", file.FilePath, b.Name);
         if (r != rank)
@@ -100,6 +100,7 @@ internal static class LoraConversion
                 throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{m.Module}': lora_magnitude_vector has {m.Magnitude.Numel} elements, expected {outF}", file.FilePath, m.Magnitude.Name);
         }
         long numel = (long)inF * outF;
+        CheckSize(numel, file, m.WeightName);
         long budget = Math.Min(numel, (long)r * (inF + outF));
 
         return new TargetPlan(m.WeightName, w =>
@@ -107,16 +108,22 @@ internal static class LoraConversion
             var av = TensorData.ReadFloats(file, a);
             var bv = TensorData.ReadFloats(file, b);
             float[] delta = LoraMath.Product(bv, outF, r, av, inF, (float)scaling);
+            float[]? merged = null;
             if (dora)
             {
                 var wBase = TensorData.ReadBase(baseModel!, m.WeightName);
                 if (fifo) wBase = LoraMath.Transpose(wBase, inF, outF);
-                delta = LoraMath.DoraDelta(wBase, delta, TensorData.ReadFloats(file, m.Magnitude!), outF, inF);
+                merged = LoraMath.DoraMerged(wBase, delta, TensorData.ReadFloats(file, m.Magnitude!), outF, inF);
+                for (int i = 0; i < delta.Length; i++) delta[i] = merged[i] - wBase[i];
+                if (fifo) merged = LoraMath.Transpose(merged, outF, inF);
+                // W + (W' - W) can round differently from W' itself; with f32 values the kept positions are stored
+                // as W' (Replace), which is exactly PEFT's merged value. Narrow values stay deltas (Add).
+                if (values != ValueType.F32) merged = null;
             }
             if (fifo) delta = LoraMath.Transpose(delta, outF, inF);
             CheckFinite(delta, file, m.WeightName);
             return Emit(w, m.WeightName, shape, baseDType, delta, options, values, budget, rank, scaling,
-                dora ? "dora" : "lora");
+                dora ? "dora" : "lora", merged);
         });
     }
 
@@ -130,12 +137,13 @@ internal static class LoraConversion
         if (a.Shape.Count != 2 || b.Shape.Count != 2 || b.Shape[1] != a.Shape[0])
             throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
                 $"module '{m.Module}': lora_embedding_A [{string.Join(", ", a.Shape)}] and lora_embedding_B [{string.Join(", ", b.Shape)}] do not form B·A", file.FilePath, a.Name);
-        int r = checked((int)a.Shape[0]);
-        int numEmb = checked((int)a.Shape[1]);
-        int dim = checked((int)b.Shape[0]);
+        int r = Dim(a, 0, file);
+        int numEmb = Dim(a, 1, file);
+        int dim = Dim(b, 0, file);
         if (r != rank)
             throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
                 $"module '{m.Module}': the config gives rank {rank} but lora_embedding_A has {r} rows", file.FilePath, a.Name);
+        CheckSize((long)numEmb * dim, file, m.WeightName);
         IReadOnlyList<long> shape = [numEmb, dim];
         var baseDType = Plans.CheckBase(baseModel, m.WeightName, shape, DType.F32);
         long budget = Math.Min((long)numEmb * dim, (long)r * (numEmb + dim));
@@ -174,7 +182,7 @@ internal static class LoraConversion
     }
 
     private static TensorReport? Emit(ShiraWriter w, string target, IReadOnlyList<long> shape, DType baseDType, float[] delta,
-        ConvertOptions options, ValueType values, long budget, int rank, double scaling, string kind)
+        ConvertOptions options, ValueType values, long budget, int rank, double scaling, string kind, float[]? replaceWith = null)
     {
         long k = options.Mode switch
         {
@@ -186,17 +194,37 @@ internal static class LoraConversion
         foreach (var x in delta) energy += (double)x * x;
         if (k == 0) return new TensorReport(target, kind, shape, 0, delta.Length, Semantics.Add, rank, scaling, energy == 0 ? 0 : 1, energy == 0 ? 1 : 0, energy);
         var sel = DeltaSelection.TopK(delta, k, values);
+        var semantics = Semantics.Add;
+        var stored = sel.Values;
+        if (replaceWith is not null)
+        {
+            semantics = Semantics.Replace;
+            stored = new float[sel.Indices.Length];
+            for (int i = 0; i < stored.Length; i++) stored[i] = replaceWith[sel.Indices[i]];
+        }
         w.AddTensor(new TensorSpec
         {
-            Name = target, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = values,
+            Name = target, Shape = shape, BaseDType = baseDType, Semantics = semantics, Scale = 1f, ValueType = values,
             Mask = new MaskInfo
             {
                 Strategy = MaskStrategy.TopKDelta,
                 Density = (double)k / delta.Length,
                 Rank = options.Mode == SparsifyMode.LoraBudget ? rank : 0,
             },
-        }, sel.Indices, sel.Values);
-        return new TensorReport(target, kind, shape, k, delta.Length, Semantics.Add, rank, scaling, sel.RelativeError, sel.EnergyKept, energy);
+        }, sel.Indices, stored);
+        return new TensorReport(target, kind, shape, k, delta.Length, semantics, rank, scaling, sel.RelativeError, sel.EnergyKept, energy);
+    }
+
+    private static int Dim(SafetensorsTensorInfo t, int axis, SafetensorsFile file) =>
+        t.Shape[axis] <= int.MaxValue ? (int)t.Shape[axis]
+            : throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, $"dimension {t.Shape[axis]} of '{t.Name}' is too large", file.FilePath, t.Name);
+
+    // The delta is rebuilt densely; its size comes from two small matrices, so check it before allocating.
+    private static void CheckSize(long numel, SafetensorsFile file, string target)
+    {
+        if (numel > Array.MaxLength)
+            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
+                $"the delta for '{target}' would have {numel} elements, more than one dense buffer can hold", file.FilePath, target);
     }
 
     private static void CheckFinite(float[] v, SafetensorsFile file, string target)

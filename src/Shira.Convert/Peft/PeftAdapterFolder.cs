@@ -46,7 +46,9 @@ public sealed class PeftAdapterFolder : IDisposable
     {
         string dir = File.Exists(path) && Path.GetFileName(path) == ConfigFileName ? Path.GetDirectoryName(Path.GetFullPath(path))! : path;
         if (!System.IO.Directory.Exists(dir))
-            throw ShiraErrors.Create(ShiraErrorCode.PeftMissingFiles, $"'{path}' is not a PEFT adapter folder (no such directory)", path);
+            throw File.Exists(dir)
+                ? ShiraErrors.Create(ShiraErrorCode.PeftMissingFiles, $"'{path}' is a file, not a PEFT adapter folder", path)
+                : ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
         string configPath = Path.Combine(dir, ConfigFileName);
         string weightsPath = Path.Combine(dir, WeightsFileName);
         if (!File.Exists(configPath))

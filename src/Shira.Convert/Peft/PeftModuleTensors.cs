@@ -24,5 +24,3 @@ internal sealed class PeftModuleTensors(string module)
     public bool IsEmbedding => EmbeddingA is not null || EmbeddingB is not null;
 }
 
-/// <summary>A full tensor carried from the adapter file as a replacement of the base tensor.</summary>
-internal sealed record PeftDenseTensor(string Target, SafetensorsTensorInfo Tensor);

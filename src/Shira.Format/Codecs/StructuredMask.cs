@@ -140,6 +140,12 @@ public static partial class StructuredMask
         ReadOnlySpan<long> columns = colList;
         for (long r = 0; r < rows; r++)
         {
+            if (columns.IsEmpty && !(diagonal && r < cols))
+            {
+                // Only listed rows contribute from here: jump, so the walk is O(output) even for a [2^40, 1] view.
+                if (nextRow == rowList.Count) return;
+                r = rowList[nextRow];
+            }
             long rowBase = r * cols;
             if (nextRow < rowList.Count && rowList[nextRow] == r)
             {

@@ -355,7 +355,7 @@ public sealed partial class ShiraWriter : IDisposable
         return id;
     }
 
-    /// <summary>Writes one section (LZ4 only when it is strictly smaller) and returns its index.</summary>
+    /// <summary>Writes one section (LZ4 only when <see cref="Lz4Pays"/>) and returns its index.</summary>
     private int WriteSection(byte[] data, P.SectionKind kind, bool tryLz4)
     {
         ReadOnlySpan<byte> stored = data;
@@ -367,7 +367,7 @@ public sealed partial class ShiraWriter : IDisposable
             {
                 rented = ArrayPool<byte>.Shared.Rent(LZ4Codec.MaximumOutputSize(data.Length));
                 int n = LZ4Codec.Encode(data, rented, LZ4Level.L00_FAST);
-                if (n > 0 && n < data.Length)
+                if (n > 0 && Lz4Pays(n, data.Length))
                 {
                     stored = rented.AsSpan(0, n);
                     codec = P.SectionCodec.Lz4Block;
@@ -392,6 +392,11 @@ public sealed partial class ShiraWriter : IDisposable
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
+
+    /// <summary>LZ4 is kept only when it saves at least 1/16 of the section and at least one 64-byte granule:
+    /// a smaller gain rarely shrinks the file (sections are 64-byte aligned) but costs zero-copy access and a decode.</summary>
+    internal static bool Lz4Pays(long compressed, long decoded) =>
+        compressed < decoded && decoded - compressed >= Math.Max(ShiraLayout.Alignment, decoded / 16);
 
     private void Pad()
     {

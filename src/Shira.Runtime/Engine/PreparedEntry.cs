@@ -20,7 +20,7 @@ internal sealed class PreparedEntry
 
     /// <summary>Decodes every entry's indices (in parallel) and checks them against the base tensors. Nothing is
     /// written; a bad adapter throws here.</summary>
-    public static PreparedEntry[] PrepareAll(ShiraReader reader, Func<string, BaseTensor> resolve, float userScale, int dop)
+    public static PreparedEntry[] PrepareAll(ShiraReader reader, Func<string, BaseTensor> resolve, float userScale, int dop, bool pooled = false)
     {
         var infos = reader.Tensors;
         var result = new PreparedEntry[infos.Count];
@@ -29,7 +29,7 @@ internal sealed class PreparedEntry
         {
             var info = infos[i];
             var target = resolve(info.Name);
-            result[i] = Prepare(reader, info, target, userScale);
+            result[i] = Prepare(reader, info, target, userScale, pooled);
         }));
         return result;
     }
@@ -60,9 +60,8 @@ internal sealed class PreparedEntry
         {
             var idx = pooled ? ArrayPool<uint>.Shared.Rent(nnz) : GC.AllocateUninitializedArray<uint>(nnz);
             reader.ReadIndices(info, idx.AsSpan(0, nnz));
-            // The decoder checks order and range against the manifest; this re-checks against the base itself.
-            for (int k = 1; k < nnz; k++)
-                if (idx[k] <= idx[k - 1]) ThrowOrder(file, info.Name, k);
+            // The decoder has checked strict order and range against the manifest's element count, which equals the
+            // base's (checked above); the last index is re-checked against the base tensor itself.
             if (nnz > 0 && idx[nnz - 1] >= target.Numel) ThrowRange(file, info.Name, idx[nnz - 1], target.Numel);
             set = new IndexSet(idx, nnz);
         }
@@ -70,8 +69,6 @@ internal sealed class PreparedEntry
         {
             var idx = pooled ? ArrayPool<long>.Shared.Rent(nnz) : GC.AllocateUninitializedArray<long>(nnz);
             reader.ReadIndices(info, idx.AsSpan(0, nnz));
-            for (int k = 1; k < nnz; k++)
-                if (idx[k] <= idx[k - 1]) ThrowOrder(file, info.Name, k);
             if (nnz > 0 && (idx[0] < 0 || idx[nnz - 1] >= target.Numel)) ThrowRange(file, info.Name, idx[nnz - 1], target.Numel);
             set = new IndexSet(idx, nnz);
         }
@@ -84,9 +81,6 @@ internal sealed class PreparedEntry
         if (Indices.U32 is not null) ArrayPool<uint>.Shared.Return(Indices.U32);
         else if (Indices.I64 is not null) ArrayPool<long>.Shared.Return(Indices.I64);
     }
-
-    private static void ThrowOrder(string file, string tensor, int k) =>
-        throw ShiraErrors.Create(ShiraErrorCode.IndexNotIncreasing, $"index #{k} is not greater than the one before it", file, tensor);
 
     private static void ThrowRange(string file, string tensor, long index, long numel) =>
         throw ShiraErrors.Create(ShiraErrorCode.IndexOutOfRange, $"index {index} is outside the base tensor ({numel} elements)", file, tensor);

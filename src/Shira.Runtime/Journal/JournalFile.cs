@@ -49,7 +49,7 @@ internal static class JournalFile
             s[0] = (byte)(wide ? 8 : 4); Put(s.AsSpan(0, 1));
             if (wide) Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.Indices.I64Span(0, t.Indices.Count)));
             else Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.Indices.U32Span(0, t.Indices.Count)));
-            Put(t.Originals);
+            Put(t.Originals.AsSpan(0, t.Indices.Count * t.DType.ByteSize()));
         }
         BinaryPrimitives.WriteUInt64LittleEndian(s, hash.GetCurrentHashAsUInt64());
         output.Write(s.AsSpan(0, 8));

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Shira.Runtime.Kernels;
 
@@ -79,44 +78,6 @@ internal static class ScatterKernel
         ref TRaw op = ref Unsafe.AsRef(in originals[0]);
         for (int k = 0; k < idx.Length; k++)
             Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k))) = Unsafe.Add(ref op, k);
-    }
-
-    /// <summary>
-    /// Switch A → B over one window of positions: a merge of A's and B's sorted indices. Positions only in A get
-    /// A's original back; positions in B get round(f32(orig) + deltaB) where orig is A's original when A touched
-    /// the position and the current value otherwise; B's originals are recorded. Equals revert A then apply B.
-    /// </summary>
-    public static void Switch<TElem, TRaw, TIdx>(ref TRaw w,
-        ReadOnlySpan<TIdx> idxA, ReadOnlySpan<TRaw> origA,
-        ReadOnlySpan<TIdx> idxB, ReadOnlySpan<float> deltaB, Span<TRaw> origB, bool replaceB)
-        where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
-    {
-        int a = 0, na = idxA.Length, nb = idxB.Length;
-        if (nb > 0)
-        {
-            ref TIdx ia = ref MemoryMarshal.GetReference(idxA);
-            ref TRaw oa = ref MemoryMarshal.GetReference(origA);
-            ref TIdx ib = ref MemoryMarshal.GetReference(idxB);
-            ref float db = ref MemoryMarshal.GetReference(deltaB);
-            ref TRaw ob = ref MemoryMarshal.GetReference(origB);
-            for (int b = 0; b < nb; b++)
-            {
-                TIdx pb = Unsafe.Add(ref ib, b);
-                TIdx pa;
-                while (a < na && (pa = Unsafe.Add(ref ia, a)) < pb)
-                {
-                    Unsafe.Add(ref w, nint.CreateTruncating(pa)) = Unsafe.Add(ref oa, a);
-                    a++;
-                }
-                ref TRaw x = ref Unsafe.Add(ref w, nint.CreateTruncating(pb));
-                TRaw o = x;
-                if (a < na && Unsafe.Add(ref ia, a) == pb) { o = Unsafe.Add(ref oa, a); a++; }
-                Unsafe.Add(ref ob, b) = o;
-                float d = Unsafe.Add(ref db, b);
-                x = replaceB ? TElem.Narrow(d) : TElem.Narrow(TElem.Widen(o) + d);
-            }
-        }
-        for (; a < idxA.Length; a++) Unsafe.Add(ref w, nint.CreateTruncating(idxA[a])) = origA[a];
     }
 }
 

@@ -19,11 +19,18 @@ internal static unsafe class TensorOps
         ValueType valueType, float scale, bool replace, Span<byte> originals)
     {
         Span<float> buf = stackalloc float[Run];
+        // f32 values at scale 1 (or replaced) are used straight from the adapter's map.
+        bool direct = valueType == ValueType.F32 && (replace || scale == 1f);
         for (int s = 0; s < count; s += Run)
         {
             int n = Math.Min(Run, count - s);
-            var d = buf[..n];
-            ValueWidening.Widen(ValueWidening.Slice(values, valueType, start + s, n), valueType, replace ? 1f : scale, d);
+            scoped ReadOnlySpan<float> d;
+            if (direct) d = MemoryMarshal.Cast<byte, float>(ValueWidening.Slice(values, valueType, start + s, n));
+            else
+            {
+                ValueWidening.Widen(ValueWidening.Slice(values, valueType, start + s, n), valueType, replace ? 1f : scale, buf[..n]);
+                d = buf[..n];
+            }
             switch (dtype)
             {
                 case DType.F32: ApplyT<F32Element, uint>(data, idx, start + s, n, d, SliceRaw<uint>(originals, s, n), replace); break;
@@ -96,45 +103,6 @@ internal static unsafe class TensorOps
         ref TRaw w = ref Unsafe.AsRef<TRaw>(data);
         if (idx.U32 is not null) ScatterKernel.Scatter(ref w, idx.U32Span(start, n), orig);
         else ScatterKernel.Scatter(ref w, idx.I64Span(start, n), orig);
-    }
-
-    /// <summary>Switch over a window: A's range [a0, a0+na) and B's range [b0, b0+nb) cover the same positions.</summary>
-    public static void Switch(byte* data, DType dtype, IndexSet idxA, int a0, int na, ReadOnlySpan<byte> origA,
-        IndexSet idxB, int b0, int nb, ReadOnlySpan<byte> valuesB, ValueType valueTypeB, float scaleB, bool replaceB,
-        Span<byte> origB)
-    {
-        // B's deltas for the window are widened in one go (windows are sized so that this stays small).
-        float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(nb, 1));
-        try
-        {
-            var d = rented.AsSpan(0, nb);
-            ValueWidening.Widen(ValueWidening.Slice(valuesB, valueTypeB, b0, nb), valueTypeB, replaceB ? 1f : scaleB, d);
-            int esize = dtype.ByteSize();
-            var oa = origA.Slice(a0 * esize, na * esize);
-            var ob = origB.Slice(b0 * esize, nb * esize);
-            switch (dtype)
-            {
-                case DType.F32: SwitchT<F32Element, uint>(data, idxA, a0, na, oa, idxB, b0, nb, d, ob, replaceB); break;
-                case DType.BF16: SwitchT<BF16Element, ushort>(data, idxA, a0, na, oa, idxB, b0, nb, d, ob, replaceB); break;
-                case DType.F16: SwitchT<F16Element, ushort>(data, idxA, a0, na, oa, idxB, b0, nb, d, ob, replaceB); break;
-                default: throw new InvalidOperationException(dtype.ToString());
-            }
-        }
-        finally { System.Buffers.ArrayPool<float>.Shared.Return(rented); }
-    }
-
-    private static void SwitchT<TElem, TRaw>(byte* data, IndexSet idxA, int a0, int na, ReadOnlySpan<byte> oa,
-        IndexSet idxB, int b0, int nb, ReadOnlySpan<float> d, Span<byte> ob, bool replace)
-        where TElem : struct, IElement<TRaw> where TRaw : unmanaged
-    {
-        ref TRaw w = ref Unsafe.AsRef<TRaw>(data);
-        var rawA = MemoryMarshal.Cast<byte, TRaw>(oa);
-        var rawB = MemoryMarshal.Cast<byte, TRaw>(ob);
-        // Both index sets share the width: it depends only on the tensor's element count.
-        if (idxB.U32 is not null)
-            ScatterKernel.Switch<TElem, TRaw, uint>(ref w, idxA.U32Span(a0, na), rawA, idxB.U32Span(b0, nb), d, rawB, replace);
-        else
-            ScatterKernel.Switch<TElem, TRaw, long>(ref w, idxA.I64Span(a0, na), rawA, idxB.I64Span(b0, nb), d, rawB, replace);
     }
 
     private static Span<TRaw> SliceRaw<TRaw>(Span<byte> bytes, int start, int n) where TRaw : unmanaged =>

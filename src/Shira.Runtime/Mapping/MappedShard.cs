@@ -47,7 +47,7 @@ internal sealed unsafe class MappedShard : IDisposable
             switch (mode)
             {
                 case BaseOpenMode.Memory:
-                    shard._native = NativeMemory.AlignedAlloc((nuint)length, 64);
+                    shard._native = HugePages.Allocate(length);
                     shard.Pointer = (byte*)shard._native;
                     for (long done = 0; done < length;)
                     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using Shira.Format;
 using Shira.Format.Container;
+using Shira.Format.Safetensors;
 using Shira.Training.Masks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -149,12 +150,24 @@ public sealed class ShiraAdapter : ITrainableAdapter
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in Describe()) parameters[k] = v;
         foreach (var (k, v) in info.Parameters) parameters[k] = v;
+        var fingerprint = new BaseTensorFingerprint[ordered.Length];
+        if (info.BaseCheckpoint is null)
+        {
+            for (int i = 0; i < ordered.Length; i++)
+                fingerprint[i] = Fingerprint(ordered[i].TensorName, ordered[i].Module.weight!, info.HashBaseTensors);
+        }
+        else
+        {
+            using var checkpoint = SafetensorsCheckpoint.Open(info.BaseCheckpoint);
+            for (int i = 0; i < ordered.Length; i++)
+                fingerprint[i] = Fingerprint(checkpoint, ordered[i], info.HashBaseTensors);
+        }
         var metadata = new AdapterMetadata
         {
             Name = info.Name,
             Description = info.Description,
             BaseModel = info.BaseModel,
-            BaseFingerprint = ordered.Select(l => Fingerprint(l.TensorName, l.Module.weight!, info.HashBaseTensors)).ToArray(),
+            BaseFingerprint = fingerprint,
             Provenance = new Provenance
             {
                 Tool = "shira",
@@ -166,13 +179,14 @@ public sealed class ShiraAdapter : ITrainableAdapter
         };
         ShiraWriter.WriteFile(path, metadata, writer =>
         {
-            foreach (var layer in ordered)
+            for (int i = 0; i < ordered.Length; i++)
             {
+                var layer = ordered[i];
                 var spec = new TensorSpec
                 {
                     Name = layer.TensorName,
                     Shape = [layer.Mask.Rows, layer.Mask.Cols],
-                    BaseDType = ToDType(layer.Module.weight!.dtype),
+                    BaseDType = fingerprint[i].DType,
                     Semantics = Semantics.Add,
                     Scale = 1f,
                     ValueType = Format.ValueType.F32,
@@ -228,6 +242,19 @@ public sealed class ShiraAdapter : ITrainableAdapter
             contentHash = XxHash3.HashToUInt64(bytes);
         }
         return new BaseTensorFingerprint(name, weight.shape.ToArray(), ToDType(weight.dtype), contentHash);
+    }
+
+    private static BaseTensorFingerprint Fingerprint(SafetensorsCheckpoint checkpoint, ShiraLayer layer, bool hash)
+    {
+        if (!checkpoint.TryGetTensor(layer.TensorName, out var file, out var tensor))
+            throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing,
+                $"adapted tensor '{layer.TensorName}' is not in the base checkpoint", checkpoint.Path, layer.TensorName);
+        if (tensor.Shape.Count != 2 || tensor.Shape[0] != layer.Mask.Rows || tensor.Shape[1] != layer.Mask.Cols)
+            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
+                $"'{layer.TensorName}' is [{string.Join(", ", tensor.Shape)}] in the base checkpoint, the model has [{layer.Mask.Rows}, {layer.Mask.Cols}]",
+                file.FilePath, layer.TensorName);
+        ulong? contentHash = hash ? XxHash3.HashToUInt64(file.GetBytes(tensor)) : null;
+        return new BaseTensorFingerprint(layer.TensorName, tensor.Shape.ToArray(), tensor.DType, contentHash);
     }
 
     private static Dictionary<string, float[]> AccumulateGradients(

@@ -20,6 +20,14 @@ public sealed record ExperimentCell(string Task, string Method, TrainOutcome Tra
 /// <param name="PretrainSeconds">Time spent pretraining the base (0 when reused).</param>
 /// <param name="BaseScores">Held-out score of the base per task.</param>
 /// <param name="Cells">Every (task, method) result.</param>
+/// <param name="MemoryProbe">Memory-probe runs (method, what training reported), empty when off.</param>
+/// <param name="MemoryProbeConfig">The memory probe's model, null when off.</param>
 /// <param name="TotalSeconds">Wall time.</param>
 public sealed record ExperimentResult(ExperimentOptions Options, double PretrainSeconds,
-    IReadOnlyDictionary<string, TaskScore> BaseScores, IReadOnlyList<ExperimentCell> Cells, double TotalSeconds);
+    IReadOnlyDictionary<string, TaskScore> BaseScores, IReadOnlyList<ExperimentCell> Cells,
+    IReadOnlyList<MemoryProbeRun> MemoryProbe, Models.LlamaConfig? MemoryProbeConfig, double TotalSeconds);
+
+/// <summary>One memory-probe run.</summary>
+/// <param name="Method">Method.</param>
+/// <param name="Training">What training reported.</param>
+public sealed record MemoryProbeRun(string Method, TrainOutcome Training);

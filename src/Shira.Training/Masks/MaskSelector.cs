@@ -73,7 +73,8 @@ public static class MaskSelector
     /// <summary>Floyd's sampling of <paramref name="k"/> distinct positions below <paramref name="numel"/>, sorted.</summary>
     public static long[] RandomIndices(long numel, long k, ulong seed)
     {
-        if (numel <= 0 || k < 0 || k > numel) ShiraErrors.Throw(ShiraErrorCode.Usage, $"cannot draw {k} of {numel} positions");
+        if (numel <= 0 || k < 0 || k > numel || k > Array.MaxLength)
+            ShiraErrors.Throw(ShiraErrorCode.Usage, $"cannot draw {k} of {numel} positions");
         var chosen = new HashSet<long>(checked((int)k));
         ulong state = seed;
         for (long j = numel - k; j < numel; j++)

@@ -57,7 +57,7 @@ public static class Trainer
                 optimizer.zero_grad();
                 var (loss, n) = step(s);
                 tokens = n;
-                lossValue = loss.item<float>();
+                lossValue = loss.detach().to(ScalarType.Float64).item<double>();
                 if (!double.IsFinite(lossValue))
                     ShiraErrors.Throw(ShiraErrorCode.Usage, $"loss became {lossValue} at step {s + 1}; lower the learning rate");
                 loss.backward();

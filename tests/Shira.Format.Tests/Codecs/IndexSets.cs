@@ -41,7 +41,9 @@ internal static class IndexSets
         {
             int run = rng.Next(1, maxRun + 1);
             for (int i = 0; i < run && x < numel && list.Count < cap; i++) list.Add(x++);
-            x += rng.NextInt64(1, maxGap + 1);
+            long gap = rng.NextInt64(1, maxGap + 1);
+            if (gap >= numel - x) break; // also keeps x from overflowing near long.MaxValue
+            x += gap;
         }
         return [.. list];
     }

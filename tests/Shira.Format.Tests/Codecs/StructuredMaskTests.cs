@@ -87,6 +87,23 @@ public class StructuredMaskTests
     }
 
     [Fact]
+    public void Tall_views_with_few_positions_generate_in_time_proportional_to_the_output()
+    {
+        // A [2^40, 1] view: row 5 and the diagonal (0, 0). Walking every row would never finish.
+        long rows = 1L << 40;
+        Assert.Equal(2, StructuredMask.Count(rows, 1, [5], [], true));
+        var indices = new long[2];
+        StructuredMask.Generate(rows, 1, [5], [], true, indices);
+        Assert.Equal([0L, 5], indices);
+        Assert.True(StructuredMask.Matches([0, 5], rows, 1, [5], [], true));
+        Assert.False(StructuredMask.Matches([0, 6], rows, 1, [5], [], true));
+        // Only the last row of a [2^40, 3] view.
+        var lastRow = new long[3];
+        StructuredMask.Generate(rows, 3, [rows - 1], [], false, lastRow);
+        Assert.Equal([(rows - 1) * 3, (rows - 1) * 3 + 1, (rows - 1) * 3 + 2], lastRow);
+    }
+
+    [Fact]
     public void Invalid_lists_are_bad_structured_masks()
     {
         static ShiraErrorCode Code(Action a) => Assert.Throws<ShiraException>(a).Code;

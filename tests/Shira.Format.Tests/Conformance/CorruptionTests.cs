@@ -22,8 +22,8 @@ public class CorruptionTests
             w.AddTensor(new TensorSpec { Name = "b", Shape = [64], IndexEncoding = IndexEncoding.DeltaBitPacked, ValueType = ValueType.BF16 }, [0, 9, 40, 63], [1f, 2f, 3f, 4f]);
             w.AddTensor(new TensorSpec { Name = "c", Shape = [4, 8], ValueType = ValueType.F16,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Structured, Rows = rows, Columns = cols, Diagonal = true } }, s, new float[n]);
-            w.AddTensor(new TensorSpec { Name = "d", Shape = [64], IndexEncoding = IndexEncoding.RawU64 },
-                Enumerable.Range(0, 16).Select(i => (long)i).ToArray(), new float[16]);
+            w.AddTensor(new TensorSpec { Name = "d", Shape = [64], IndexEncoding = IndexEncoding.RawU64, ValueType = ValueType.F16 },
+                Enumerable.Range(0, 24).Select(i => (long)i).ToArray(), new float[24]);
         });
     }
 

@@ -77,7 +77,7 @@ internal static class VectorCatalog
     public static IReadOnlyList<Vector> All { get; } =
     [
         // ---- valid ---------------------------------------------------------------------------
-        new("valid/minimal.shira", "smallest valid file: no metadata, no tensors (the worked example of SPEC.md §12)", null,
+        new("valid/minimal.shira", "smallest valid file: no metadata, no tensors (the worked example of SPEC.md §16)", null,
             () => Write(new AdapterMetadata(), _ => { })),
         new("valid/raw_u32_f32.shira", "one tensor, RAW_U32 indices, f32 values", null,
             () => Write(new AdapterMetadata { Name = "raw32" }, w => w.AddTensor(Spec("w", [4, 8], IndexEncoding.RawU32), [0, 3, 10, 31], Values(4)))),

@@ -174,6 +174,27 @@ public class RoundTripTests
         Assert.Equal(SectionCodec.None, d.Tensors[0].ValueCodec);
     }
 
+    [Theory]
+    [InlineData(1000, 1063, false)] // saves 63 bytes: less than one 64-byte granule
+    [InlineData(936, 1000, true)]   // saves 64 = max(64, 1000 / 16)
+    [InlineData(9000, 10000, true)] // saves 1000 >= 10000 / 16
+    [InlineData(9500, 10000, false)] // saves 500 < 625
+    [InlineData(1000, 1000, false)]
+    public void Lz4_is_kept_only_when_it_saves_a_sixteenth_and_a_granule(long compressed, long decoded, bool kept) =>
+        Assert.Equal(kept, ShiraWriter.Lz4Pays(compressed, decoded));
+
+    [Fact]
+    public void Delta_coded_random_masks_stay_uncompressed_and_usable_in_place()
+    {
+        var rng = new Random(21);
+        var idx = Samples.RandomIndices(rng, 512 * 512, 2621);
+        var bytes = Samples.Write(new AdapterMetadata(), w =>
+            w.AddTensor(new TensorSpec { Name = "w", Shape = [512, 512] }, idx, Samples.RandomValues(rng, idx.Length)));
+        using var r = ShiraReader.Open(bytes);
+        Assert.Equal(IndexEncoding.DeltaBitPacked, r.Tensors[0].IndexEncoding);
+        Assert.Equal(SectionCodec.None, r.Tensors[0].IndexCodec);
+    }
+
     [Fact]
     public void Structured_masks_store_no_index_bytes()
     {
