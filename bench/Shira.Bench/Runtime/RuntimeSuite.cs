@@ -27,7 +27,7 @@ internal static class RuntimeSuite
         ("mlp.gate_proj", 11008, 4096), ("mlp.up_proj", 11008, 4096), ("mlp.down_proj", 4096, 11008),
     ];
 
-    private sealed record Row(string DType, double Apply, double Revert, double Switch, double C, double? LoraPlain, double? LoraAddmm, string? TorchNote, long Nnz);
+    private sealed record Row(string DType, double Decode, double Apply, double Revert, double Switch, double C, double? LoraPlain, double? LoraAddmm, string? TorchNote, long Nnz);
 
     public static int Run(string[] args)
     {
@@ -56,6 +56,7 @@ internal static class RuntimeSuite
         Console.WriteLine("|---|" + string.Concat(rows.Select(_ => "---:|")));
         Line("nonzeros (all matrices)", rows, r => r.Nnz.ToString("N0", CultureInfo.InvariantCulture));
         Line("SHiRA apply from mmapped .shira", rows, r => Ms(r.Apply));
+        Line("  of which: index decode alone (ReadIndices → u32, parallel)", rows, r => Ms(r.Decode));
         Line("SHiRA revert", rows, r => Ms(r.Revert));
         Line("SHiRA switch A→B", rows, r => Ms(r.Switch));
         Line("revert + apply", rows, r => Ms(r.Revert + r.Apply));
@@ -88,8 +89,12 @@ internal static class RuntimeSuite
             using (var a = ShiraReader.Open(Path.Combine(dir, "a.shira")))
             using (var b = ShiraReader.Open(Path.Combine(dir, "b.shira")))
             {
-                model.Apply(a); model.Revert(); // JIT warm-up
-                model.Apply(b); model.Revert();
+                // Warm-up until the hot loops run fully optimised code (tiered JIT), then measure.
+                var warm = Stopwatch.StartNew();
+                while (warm.Elapsed.TotalSeconds < 2) { model.Apply(a); model.Switch(b); model.Revert(); }
+                var decode = new List<double>();
+                for (int r = 0; r < reps; r++)
+                    decode.Add(Time(() => Parallel.ForEach(a.Tensors, t => a.ReadIndices(t, new uint[t.Nnz]))));
                 for (int r = 0; r < reps; r++)
                 {
                     apply.Add(Time(() => model.Apply(a)));
@@ -128,7 +133,7 @@ internal static class RuntimeSuite
                         note = "failed to run: " + (e.InnerException ?? e).Message.Split('\n')[0];
                     }
                 }
-                return new Row(dtype == DType.F32 ? "f32" : "bf16", Median(apply), Median(revert), Median(sw),
+                return new Row(dtype == DType.F32 ? "f32" : "bf16", Median(decode), Median(apply), Median(revert), Median(sw),
                     cTimes.Count > 0 ? Median(cTimes) : double.NaN, plain, addmm, note, nnz);
             }
         }

@@ -12,6 +12,7 @@ internal static class ScatterKernel
 {
     /// <summary>One pass: originals[k] = W[i_k]; W[i_k] = round(f32(W[i_k]) + delta[k]) (or round(delta[k]) when
     /// <paramref name="replace"/>). <paramref name="originals"/> may be empty (merge to a copy keeps none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TElem, TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<float> delta,
         Span<TRaw> originals, bool replace)
         where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
@@ -52,6 +53,7 @@ internal static class ScatterKernel
 
     /// <summary>W[i_k] = round(f32(originals[k]) + delta[k]) (or round(delta[k])): the new value computed from the
     /// recorded original, not from whatever W holds now (journaled in-place apply, switch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyFromOriginals<TElem, TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<float> delta,
         ReadOnlySpan<TRaw> originals, bool replace)
         where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
@@ -63,6 +65,7 @@ internal static class ScatterKernel
     }
 
     /// <summary>originals[k] = W[i_k].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather<TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, Span<TRaw> originals)
         where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
     {
@@ -70,6 +73,7 @@ internal static class ScatterKernel
     }
 
     /// <summary>W[i_k] = originals[k] (revert, recovery).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter<TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<TRaw> originals)
         where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
     {
@@ -86,6 +90,7 @@ internal static class GatherBelowKernel
 {
     /// <summary>origB[k] = A's original when A touched position B[k], else the current value: the originals B will
     /// have once A is reverted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GatherBelow<TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idxA, ReadOnlySpan<TRaw> origA,
         ReadOnlySpan<TIdx> idxB, Span<TRaw> origB)
         where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>

@@ -15,6 +15,7 @@ internal static unsafe class TensorOps
     public const int Run = 2048;
 
     /// <summary>Apply values [start, start+count) of an entry; originals (same range, raw element bytes) may be empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
         ValueType valueType, float scale, bool replace, Span<byte> originals)
     {
@@ -50,6 +51,7 @@ internal static unsafe class TensorOps
     }
 
     /// <summary>Apply from recorded originals (range [start, start+count); originals is that range's bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyFromOriginals(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
         ValueType valueType, float scale, bool replace, ReadOnlySpan<byte> originals)
     {
@@ -78,6 +80,7 @@ internal static unsafe class TensorOps
     }
 
     /// <summary>Copies the current elements at [start, start+count) into originals (that range's bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather(byte* data, int elementSize, IndexSet idx, int start, int count, Span<byte> originals)
     {
         if (elementSize == 4) GatherT<uint>(data, idx, start, count, MemoryMarshal.Cast<byte, uint>(originals));
@@ -92,6 +95,7 @@ internal static unsafe class TensorOps
     }
 
     /// <summary>Writes originals (the bytes of range [start, start+count)) back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter(byte* data, int elementSize, IndexSet idx, int start, int count, ReadOnlySpan<byte> originals)
     {
         if (elementSize == 4) ScatterT<uint>(data, idx, start, count, MemoryMarshal.Cast<byte, uint>(originals));
@@ -112,6 +116,7 @@ internal static unsafe class TensorOps
         bytes.IsEmpty ? default : MemoryMarshal.Cast<byte, TRaw>(bytes).Slice(start, n);
 
     /// <summary>Computes B's originals for a switch window without writing the tensor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GatherBelow(byte* data, int elementSize, IndexSet idxA, int a0, int na, ReadOnlySpan<byte> origA,
         IndexSet idxB, int b0, int nb, Span<byte> origB)
     {

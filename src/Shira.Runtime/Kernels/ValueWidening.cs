@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,6 +12,7 @@ namespace Shira.Runtime.Kernels;
 internal static class ValueWidening
 {
     /// <summary>destination[i] = scale · widen(source[i]) for destination.Length values (scale 1 copies exactly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen(ReadOnlySpan<byte> source, ValueType type, float scale, Span<float> destination)
     {
         int n = destination.Length;
