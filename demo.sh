@@ -13,15 +13,16 @@ shira() { dotnet out/shira/shira.dll "$@"; }
 
 ex=fixtures/peft/llama_tiny
 mkdir -p out/demo
-echo "== convert: PEFT SHiRA folder -> .shira"
-shira convert "$ex/shira" -o out/demo/adapter.shira
+echo "== convert: PEFT SHiRA folder -> .shira (checked against, and fingerprinted for, the fp32 and bf16 bases)"
+shira convert "$ex/shira" -o out/demo/adapter.shira --base "$ex/base/model.safetensors"
+shira convert "$ex/shira" -o out/demo/adapter.bf16.shira --base "$ex/base/model.bf16.safetensors"
 echo "== inspect"
 shira inspect out/demo/adapter.shira
 echo "== validate"
 shira validate out/demo/adapter.shira
 echo "== apply to the fp32 and bf16 bases"
 shira apply "$ex/base/model.safetensors" out/demo/adapter.shira -o out/demo/merged.safetensors
-shira apply "$ex/base/model.bf16.safetensors" out/demo/adapter.shira -o out/demo/merged.bf16.safetensors
+shira apply "$ex/base/model.bf16.safetensors" out/demo/adapter.bf16.shira -o out/demo/merged.bf16.safetensors
 echo "== compare with PEFT's merge_and_unload() output (expect 0 changed entries)"
 shira diff "$ex/shira/merged.safetensors" out/demo/merged.safetensors --exact -o out/demo/check.shira --json \
   | grep -E '"(nnz|changed|tensors)"' | head -5

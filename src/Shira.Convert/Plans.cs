@@ -2,7 +2,7 @@ using Shira.Format;
 using Shira.Format.Container;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert;
 
@@ -66,7 +66,7 @@ internal static class Plans
         var shape = t.Shape.Count == 0 ? (IReadOnlyList<long>)[1L] : t.Shape;
         if (shape.Count > 4)
             throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, $"dense tensor for '{target}' has rank {shape.Count} (at most 4 supported)", file.FilePath, t.Name);
-        var valueType = ValueTypes.FromDType(t.DType) ?? ValueType.F32;
+        var valueType = ValueDTypes.FromDType(t.DType) ?? ValueDType.F32;
         var baseDType = CheckBase(baseModel, target, shape, valueType.ToDType());
         if (t.DType == DType.F64) notes.Add($"{target}: F64 dense tensor stored as F32 (rounded)");
         return new TargetPlan(target, w =>

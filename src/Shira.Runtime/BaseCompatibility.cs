@@ -47,7 +47,7 @@ public static class BaseCompatibility
                     $"base tensor '{t.Name}' is {dtype}; adapters apply to F32, F16 or BF16 only", file, t.Name);
             if (dtype != t.BaseDType)
                 throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                    $"adapter target '{t.Name}' expects {t.BaseDType} but the base tensor is {dtype}", file, t.Name);
+                    $"adapter target '{t.Name}' expects {t.BaseDType} but the base tensor is {dtype} (an adapter records the base dtype it was made for; convert or train it against this base, e.g. `shira convert ... --base BASE`)", file, t.Name);
         }
         foreach (var fp in adapter.Metadata.BaseFingerprint)
         {

@@ -30,7 +30,7 @@ public sealed record FuseReport(string OutputPath, IReadOnlyList<FuseInput> Inpu
 public sealed record FuseOptions
 {
     /// <summary>How the fused values are stored (default f32: the sums are computed in f32).</summary>
-    public Shira.Format.ValueType ValueType { get; init; } = Shira.Format.ValueType.F32;
+    public Shira.Format.ValueDType ValueType { get; init; } = Shira.Format.ValueDType.F32;
     /// <summary>Name written in the fused adapter's metadata (default: the output file name).</summary>
     public string? Name { get; init; }
 }

@@ -13,7 +13,7 @@ public class DeltaSelectionTests
         {
             // Many ties: quantise some values so equal magnitudes occur.
             for (int i = 0; i < delta.Length; i += 3) delta[i] = MathF.Round(delta[i]);
-            var sel = DeltaSelection.TopK(delta, k, Format.ValueType.F32);
+            var sel = DeltaSelection.TopK(delta, k, Format.ValueDType.F32);
             int expected = Math.Min(k, delta.Length);
             Assert.Equal(expected, sel.Indices.Length);
             for (int i = 1; i < sel.Indices.Length; i++) Assert.True(sel.Indices[i] > sel.Indices[i - 1]);

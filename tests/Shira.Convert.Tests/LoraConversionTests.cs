@@ -76,7 +76,7 @@ public class LoraConversionTests(ITestOutputHelper output)
             for (int i = 0; i < m.Length; i++) Assert.Equal(kept.Contains(i) ? p[i] : b[i], m[i]);
         }
         // With narrow values DoRA is stored as deltas.
-        var narrow = PeftConverter.Convert(Fixtures.Llama("lora_dora"), dir.File("n.shira"), new ConvertOptions { BasePath = Fixtures.LlamaBase(), Values = Format.ValueType.BF16 });
+        var narrow = PeftConverter.Convert(Fixtures.Llama("lora_dora"), dir.File("n.shira"), new ConvertOptions { BasePath = Fixtures.LlamaBase(), Values = Format.ValueDType.BF16 });
         Assert.All(narrow.Tensors, t => Assert.Equal(Semantics.Add, t.Semantics));
     }
 
@@ -136,10 +136,10 @@ public class LoraConversionTests(ITestOutputHelper output)
     public void Narrow_values_are_stored_in_the_chosen_type_and_the_rounding_is_reported(string type)
     {
         using var dir = new TempDir();
-        var vt = type == "bf16" ? Format.ValueType.BF16 : Format.ValueType.F16;
+        var vt = type == "bf16" ? Format.ValueDType.BF16 : Format.ValueDType.F16;
         string shira = dir.File("a.shira");
         var report = PeftConverter.Convert(Fixtures.Llama("lora"), shira, new ConvertOptions { Mode = SparsifyMode.Density, Density = 1, Values = vt });
-        Assert.True(report.RelativeError > 0 && report.RelativeError < (vt == Format.ValueType.BF16 ? 4e-3 : 5e-4));
+        Assert.True(report.RelativeError > 0 && report.RelativeError < (vt == Format.ValueDType.BF16 ? 4e-3 : 5e-4));
         using var reader = ShiraReader.Open(shira);
         Assert.All(reader.Tensors, t => Assert.Equal(vt, t.ValueType));
     }

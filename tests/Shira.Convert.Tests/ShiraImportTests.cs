@@ -51,7 +51,7 @@ public class ShiraImportTests
             }
             Assert.Equal(Semantics.Add, t.Semantics);
             Assert.Equal(1f, t.Scale);
-            Assert.Equal(Format.ValueType.F32, t.ValueType);
+            Assert.Equal(Format.ValueDType.F32, t.ValueType);
             Assert.Equal(MaskStrategy.Random, t.Mask.Strategy);
             Assert.Equal(42UL, t.Mask.Seed);
             Assert.Equal(8, t.Mask.Rank);

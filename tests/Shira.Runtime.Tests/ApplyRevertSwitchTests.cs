@@ -2,7 +2,7 @@ using CsCheck;
 using Shira.Format;
 using Shira.Format.Container;
 using Shira.Testing;
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Tests;
 
@@ -39,7 +39,7 @@ public sealed class ApplyRevertSwitchTests
             var idx = TestData.RandomIndices(rng, numel, nnz);
             var semantics = rng.Next(5) == 0 ? Semantics.Replace : Semantics.Add;
             float scale = semantics == Semantics.Replace ? 1f : new[] { 1f, 0.5f, -2f, (float)rng.NextDouble() * 3 }[rng.Next(4)];
-            var vt = (ValueType)rng.Next(1, 4);
+            var vt = (ValueDType)rng.Next(1, 4);
             list.Add(new AdapterTensor(name, shape, s.DType, idx, TestData.RandomValues(rng, idx.Length), semantics, scale, vt));
         }
         return [.. list];

@@ -5,13 +5,13 @@ using Shira.Format.Container;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 using Shira.Testing;
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Tests;
 
 /// <summary>An adapter tensor described in plain arrays (the independent truth the tests compute with).</summary>
 internal sealed record AdapterTensor(string Name, long[] Shape, DType BaseDType, long[] Indices, float[] Values,
-    Semantics Semantics = Semantics.Add, float Scale = 1f, ValueType ValueType = ValueType.F32);
+    Semantics Semantics = Semantics.Add, float Scale = 1f, ValueDType ValueType = ValueDType.F32);
 
 internal static class TestData
 {
@@ -49,14 +49,14 @@ internal static class TestData
     public static byte[] Encode(float[] f, DType dtype)
     {
         var bytes = new byte[f.Length * dtype.ByteSize()];
-        FloatSpans.FromSingle(f, ValueTypes.FromDType(dtype)!.Value, bytes);
+        FloatSpans.FromSingle(f, ValueDTypes.FromDType(dtype)!.Value, bytes);
         return bytes;
     }
 
     public static float[] Decode(ReadOnlySpan<byte> bytes, DType dtype)
     {
         var f = new float[bytes.Length / dtype.ByteSize()];
-        FloatSpans.ToSingle(bytes, ValueTypes.FromDType(dtype)!.Value, f);
+        FloatSpans.ToSingle(bytes, ValueDTypes.FromDType(dtype)!.Value, f);
         return f;
     }
 
@@ -95,16 +95,16 @@ internal static class TestData
         foreach (var i in t.Indices)
         {
             one[0] = w[i];
-            FloatSpans.FromSingle(one, ValueTypes.FromDType(dtype)!.Value, oneBytes);
+            FloatSpans.FromSingle(one, ValueDTypes.FromDType(dtype)!.Value, oneBytes);
             oneBytes.CopyTo(result.AsSpan((int)i * dtype.ByteSize()));
         }
         return result;
     }
 
-    public static float RoundTo(float v, ValueType t) => t switch
+    public static float RoundTo(float v, ValueDType t) => t switch
     {
-        ValueType.F16 => FloatBits.F16ToSingle(FloatBits.SingleToF16(v)),
-        ValueType.BF16 => FloatBits.BF16ToSingle(FloatBits.SingleToBF16(v)),
+        ValueDType.F16 => FloatBits.F16ToSingle(FloatBits.SingleToF16(v)),
+        ValueDType.BF16 => FloatBits.BF16ToSingle(FloatBits.SingleToBF16(v)),
         _ => v,
     };
 

@@ -105,7 +105,7 @@ internal static class ConvertSuite
     private static long[] ConverterModule(float[] a, float[] b, int outF, int inF, long k)
     {
         var delta = Shira.Convert.Lora.LoraMath.Product(b, outF, Rank, a, inF, 2f);
-        return DeltaSelection.TopK(delta, k, Format.ValueType.F32).Indices;
+        return DeltaSelection.TopK(delta, k, Format.ValueDType.F32).Indices;
     }
 
     private static long[] PlainModule(float[] a, float[] b, int outF, int inF, long k)
@@ -151,7 +151,7 @@ internal static class ConvertSuite
                 var values = RandomFloats(rng, (int)nnz, 0.05f);
                 writer.AddTensor(new TensorSpec
                 {
-                    Name = name, Shape = [outF, inF], Semantics = Semantics.Add, ValueType = Format.ValueType.F32,
+                    Name = name, Shape = [outF, inF], Semantics = Semantics.Add, ValueType = Format.ValueDType.F32,
                     Mask = new MaskInfo { Strategy = MaskStrategy.Random, Seed = 42, Rank = Rank, Density = (double)nnz / numel },
                 }, mask, values);
                 nnzTotal += nnz;

@@ -5,7 +5,7 @@ using Shira.Format.Container;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 using Shira.Runtime;
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Bench.Runtime;
 
@@ -153,7 +153,7 @@ internal static class RuntimeSuite
             for (int r = 0; r < m.Out; r++)
             {
                 for (int c = 0; c < row.Length; c++) row[c] = (float)(rng.NextDouble() - 0.5) * 0.04f;
-                FloatSpans.FromSingle(row, dtype == DType.F32 ? ValueType.F32 : ValueType.BF16, bytes);
+                FloatSpans.FromSingle(row, dtype == DType.F32 ? ValueDType.F32 : ValueDType.BF16, bytes);
                 s.Write(bytes);
             }
         })).ToList();

@@ -56,12 +56,12 @@ internal static class ConvertCommand
     }
 
     /// <summary>Parses a --values argument (null when absent).</summary>
-    internal static Format.ValueType? ParseValues(string? text) => text?.ToLowerInvariant() switch
+    internal static Format.ValueDType? ParseValues(string? text) => text?.ToLowerInvariant() switch
     {
         null => null,
-        "f32" => Format.ValueType.F32,
-        "f16" => Format.ValueType.F16,
-        "bf16" => Format.ValueType.BF16,
+        "f32" => Format.ValueDType.F32,
+        "f16" => Format.ValueDType.F16,
+        "bf16" => Format.ValueDType.BF16,
         _ => throw new UsageException($"--values must be f32, f16 or bf16, got '{text}'"),
     };
 

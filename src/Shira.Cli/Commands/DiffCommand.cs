@@ -29,7 +29,7 @@ internal static class DiffCommand
             {
                 Density = r.GetValue(density),
                 Global = r.GetValue(global),
-                Values = ConvertCommand.ParseValues(r.GetValue(values)) ?? Format.ValueType.F32,
+                Values = ConvertCommand.ParseValues(r.GetValue(values)) ?? Format.ValueDType.F32,
             };
             var report = ProgressDisplay.Run("Diffing", p =>
                 DenseDiff.Create(r.GetValue(baseArg)!, r.GetValue(tunedArg)!, r.GetValue(output)!, options with

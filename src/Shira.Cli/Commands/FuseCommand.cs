@@ -27,9 +27,9 @@ internal static class FuseCommand
             var w = ParseWeights(r.GetValue(weights), paths.Length);
             var valueType = (r.GetValue(values) ?? "f32").ToLowerInvariant() switch
             {
-                "f32" => Format.ValueType.F32,
-                "f16" => Format.ValueType.F16,
-                "bf16" => Format.ValueType.BF16,
+                "f32" => Format.ValueDType.F32,
+                "f16" => Format.ValueDType.F16,
+                "bf16" => Format.ValueDType.BF16,
                 var v => throw new UsageException($"--values must be f32, f16 or bf16, not '{v}'"),
             };
             var fuse = ProgressDisplay.Run("Fusing", p => AdapterFusion.Fuse(paths.Select((x, i) => (x, w[i])).ToArray(), r.GetValue(output)!,

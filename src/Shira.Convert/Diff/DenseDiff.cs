@@ -5,7 +5,7 @@ using Shira.Format;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Diff;
 
@@ -128,7 +128,7 @@ public static class DenseDiff
             return new TensorReport(name, "diff-add", shape, idx.Length, n, Semantics.Add, 0, 1, 0, 1, energy);
         }
         for (int j = 0; j < idx.Length; j++) vals[j] = t[(int)idx[j]];
-        var lossless = ValueTypes.FromDType(dtype)!.Value;
+        var lossless = ValueDTypes.FromDType(dtype)!.Value;
         notes.Add($"{name}: base + delta does not reproduce every tuned value in {options.Values}; stored as a Replace of the {idx.Length} changed entries");
         w.AddTensor(Spec(name, shape, dtype, Semantics.Replace, lossless, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
         return new TensorReport(name, "diff-replace", shape, idx.Length, n, Semantics.Replace, 0, 1, 0, 1, energy);
@@ -154,7 +154,7 @@ public static class DenseDiff
         return (b, t, delta, changed);
     }
 
-    private static TensorSpec Spec(string name, IReadOnlyList<long> shape, DType dtype, Semantics semantics, ValueType values, MaskStrategy strategy, double density) =>
+    private static TensorSpec Spec(string name, IReadOnlyList<long> shape, DType dtype, Semantics semantics, ValueDType values, MaskStrategy strategy, double density) =>
         new()
         {
             Name = name, Shape = shape, BaseDType = dtype, Semantics = semantics, Scale = 1f, ValueType = values,

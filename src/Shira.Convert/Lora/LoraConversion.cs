@@ -5,7 +5,7 @@ using Shira.Format;
 using Shira.Format.Container;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Lora;
 
@@ -21,7 +21,7 @@ internal static class LoraConversion
         var cfg = folder.Config;
         var file = folder.Weights;
         var notes = new List<string>();
-        var values = options.Values ?? ValueType.F32;
+        var values = options.Values ?? ValueDType.F32;
         var plans = new List<TargetPlan>();
 
         foreach (var m in folder.Modules)
@@ -72,7 +72,7 @@ internal static class LoraConversion
     }
 
     private static TargetPlan PlanLinear(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,
-        ConvertOptions options, ValueType values, double scaling, int rank)
+        ConvertOptions options, ValueDType values, double scaling, int rank)
     {
         var a = m.A!;
         var b = m.B!;
@@ -118,7 +118,7 @@ internal static class LoraConversion
                 if (fifo) merged = LoraMath.Transpose(merged, outF, inF);
                 // W + (W' - W) can round differently from W' itself; with f32 values the kept positions are stored
                 // as W' (Replace), which is exactly PEFT's merged value. Narrow values stay deltas (Add).
-                if (values != ValueType.F32) merged = null;
+                if (values != ValueDType.F32) merged = null;
             }
             if (fifo) delta = LoraMath.Transpose(delta, outF, inF);
             CheckFinite(delta, file, m.WeightName);
@@ -128,7 +128,7 @@ internal static class LoraConversion
     }
 
     private static TargetPlan PlanEmbedding(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,
-        ConvertOptions options, ValueType values, double scaling, int rank)
+        ConvertOptions options, ValueDType values, double scaling, int rank)
     {
         var a = m.EmbeddingA!;
         var b = m.EmbeddingB!;
@@ -174,7 +174,7 @@ internal static class LoraConversion
             foreach (var x in v) energy += (double)x * x;
             w.AddTensor(new TensorSpec
             {
-                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = ValueType.F32,
+                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = ValueDType.F32,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = 1, Description = "lora_B.bias (dense)" },
             }, indices, v);
             return new TensorReport(m.BiasName, "lora-bias", shape, v.Length, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
@@ -182,7 +182,7 @@ internal static class LoraConversion
     }
 
     private static TensorReport? Emit(ShiraWriter w, string target, IReadOnlyList<long> shape, DType baseDType, float[] delta,
-        ConvertOptions options, ValueType values, long budget, int rank, double scaling, string kind, float[]? replaceWith = null)
+        ConvertOptions options, ValueDType values, long budget, int rank, double scaling, string kind, float[]? replaceWith = null)
     {
         long k = options.Mode switch
         {

@@ -3,7 +3,7 @@ using Shira.Convert.Peft;
 using Shira.Format;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Peft;
 
@@ -119,8 +119,8 @@ internal static class PeftShiraImport
             notes.Add($"{m.WeightName}: SHiRA indices were not in row-major order; sorted");
         }
 
-        var sourceType = ValueTypes.FromDType(wInfo.DType);
-        var valueType = options.Values ?? sourceType ?? ValueType.F32;
+        var sourceType = ValueDTypes.FromDType(wInfo.DType);
+        var valueType = options.Values ?? sourceType ?? ValueDType.F32;
         if (wInfo.DType == DType.F64) notes.Add($"{m.WeightName}: F64 shira_weight stored as {valueType} (rounded)");
         else if (valueType != sourceType) notes.Add($"{m.WeightName}: shira_weight {wInfo.DType} stored as {valueType} (rounded)");
         var mask = new MaskInfo

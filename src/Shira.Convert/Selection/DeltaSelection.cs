@@ -1,7 +1,7 @@
 using Shira.Format;
 using Shira.Format.Numerics;
 
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Selection;
 
@@ -40,7 +40,7 @@ public static class DeltaSelection
 
     /// <summary>Keeps the <paramref name="k"/> largest |delta| entries (ties: lower index first) and measures the loss
     /// after rounding values to <paramref name="valueType"/>.</summary>
-    public static SparseDelta TopK(ReadOnlySpan<float> delta, long k, ValueType valueType)
+    public static SparseDelta TopK(ReadOnlySpan<float> delta, long k, ValueDType valueType)
     {
         int n = delta.Length;
         if (k > n) k = n;
@@ -71,7 +71,7 @@ public static class DeltaSelection
     }
 
     /// <summary>Relative Frobenius error and energy kept of a selection against the full delta.</summary>
-    public static void Measure(ReadOnlySpan<float> delta, ReadOnlySpan<long> indices, ReadOnlySpan<float> values, ValueType valueType,
+    public static void Measure(ReadOnlySpan<float> delta, ReadOnlySpan<long> indices, ReadOnlySpan<float> values, ValueDType valueType,
         out double relativeError, out double energyKept)
     {
         double total = 0;
@@ -90,10 +90,10 @@ public static class DeltaSelection
     }
 
     /// <summary>A value as stored in <paramref name="type"/> (round to nearest even), widened back to f32.</summary>
-    public static float Round(float v, ValueType type) => type switch
+    public static float Round(float v, ValueDType type) => type switch
     {
-        ValueType.F16 => FloatBits.F16ToSingle(FloatBits.SingleToF16(v)),
-        ValueType.BF16 => FloatBits.BF16ToSingle(FloatBits.SingleToBF16(v)),
+        ValueDType.F16 => FloatBits.F16ToSingle(FloatBits.SingleToF16(v)),
+        ValueDType.BF16 => FloatBits.BF16ToSingle(FloatBits.SingleToBF16(v)),
         _ => v,
     };
 

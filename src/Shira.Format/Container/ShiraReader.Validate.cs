@@ -108,16 +108,16 @@ public sealed unsafe partial class ShiraReader
     }
 
     /// <summary>Index of the first NaN or infinity, or -1.</summary>
-    internal static long FirstNonFinite(ReadOnlySpan<byte> bytes, ValueType type)
+    internal static long FirstNonFinite(ReadOnlySpan<byte> bytes, ValueDType type)
     {
         // A value is non-finite exactly when all exponent bits are set.
-        if (type == ValueType.F32)
+        if (type == ValueDType.F32)
         {
             var words = MemoryMarshal.Cast<byte, uint>(bytes[..(bytes.Length & ~3)]);
             return FirstAllSet(words, 0x7F80_0000u);
         }
         var halves = MemoryMarshal.Cast<byte, ushort>(bytes[..(bytes.Length & ~1)]);
-        return FirstAllSet(halves, type == ValueType.F16 ? (ushort)0x7C00 : (ushort)0x7F80);
+        return FirstAllSet(halves, type == ValueDType.F16 ? (ushort)0x7C00 : (ushort)0x7F80);
     }
 
     private static long FirstAllSet<T>(ReadOnlySpan<T> words, T mask) where T : unmanaged, IBinaryInteger<T>

@@ -18,7 +18,7 @@ public sealed record ShiraTensorInfo
     /// <summary>Number of stored (index, value) pairs.</summary>
     public required long Nnz { get; init; }
     /// <summary>How values are stored.</summary>
-    public required ValueType ValueType { get; init; }
+    public required ValueDType ValueType { get; init; }
     /// <summary>The index set's encoding.</summary>
     public required IndexEncoding IndexEncoding { get; init; }
     /// <summary>The index set's id; tensors with equal ids share one mask.</summary>

@@ -68,7 +68,7 @@ public sealed partial class ShiraWriter : IDisposable
 
     /// <summary>Adds a tensor whose values are given as raw little-endian elements of <paramref name="inputType"/>;
     /// stored losslessly when <paramref name="inputType"/> equals <see cref="TensorSpec.ValueType"/>.</summary>
-    public void AddTensor(TensorSpec spec, ReadOnlySpan<long> indices, ReadOnlySpan<byte> values, ValueType inputType)
+    public void AddTensor(TensorSpec spec, ReadOnlySpan<long> indices, ReadOnlySpan<byte> values, ValueDType inputType)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (!Enum.IsDefined(inputType)) throw Usage($"invalid input value type {inputType}", spec.Name);
@@ -172,7 +172,7 @@ public sealed partial class ShiraWriter : IDisposable
     private static ShiraException Usage(string message, string? tensor = null) =>
         ShiraErrors.Create(ShiraErrorCode.Usage, message, null, tensor);
 
-    private static ValueType CheckType(TensorSpec spec)
+    private static ValueDType CheckType(TensorSpec spec)
     {
         if (!Enum.IsDefined(spec.ValueType)) throw Usage($"invalid value type {spec.ValueType}", spec.Name);
         return spec.ValueType;

@@ -21,8 +21,8 @@ internal static class ProtoMapping
     public static P.IndexEncoding ToProto(IndexEncoding e) => (P.IndexEncoding)(int)e;
     public static Semantics ToModel(P.Semantics s) => (Semantics)(int)s;
     public static P.Semantics ToProto(Semantics s) => (P.Semantics)(int)s;
-    public static ValueType ToModel(P.ValueType v) => (ValueType)(int)v;
-    public static P.ValueType ToProto(ValueType v) => (P.ValueType)(int)v;
+    public static ValueDType ToModel(P.ValueType v) => (ValueDType)(int)v;
+    public static P.ValueType ToProto(ValueDType v) => (P.ValueType)(int)v;
     public static MaskStrategy ToModel(P.MaskStrategy m) => (MaskStrategy)(int)m;
     public static P.MaskStrategy ToProto(MaskStrategy m) => (P.MaskStrategy)(int)m;
 

@@ -61,10 +61,10 @@ public static class FloatBits
 
     /// <summary>Reads one little-endian element of <paramref name="type"/> at element index <paramref name="i"/> as f32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Read(ReadOnlySpan<byte> bytes, ValueType type, long i) => type switch
+    public static float Read(ReadOnlySpan<byte> bytes, ValueDType type, long i) => type switch
     {
-        ValueType.F32 => BinaryPrimitives.ReadSingleLittleEndian(bytes[checked((int)(i * 4))..]),
-        ValueType.F16 => F16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[checked((int)(i * 2))..])),
+        ValueDType.F32 => BinaryPrimitives.ReadSingleLittleEndian(bytes[checked((int)(i * 4))..]),
+        ValueDType.F16 => F16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[checked((int)(i * 2))..])),
         _ => BF16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[checked((int)(i * 2))..])),
     };
 }

@@ -7,20 +7,20 @@ namespace Shira.Format.Numerics;
 public static partial class FloatSpans
 {
     /// <summary>Widens destination.Length elements of <paramref name="type"/> to f32.</summary>
-    public static void ToSingle(ReadOnlySpan<byte> source, ValueType type, Span<float> destination)
+    public static void ToSingle(ReadOnlySpan<byte> source, ValueDType type, Span<float> destination)
     {
         int n = destination.Length;
         switch (type)
         {
-            case ValueType.F32:
+            case ValueDType.F32:
                 if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(source[..checked(n * 4)]).CopyTo(destination);
                 else for (int i = 0; i < n; i++) destination[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(i * 4)..]);
                 break;
-            case ValueType.F16:
+            case ValueDType.F16:
                 source = source[..checked(n * 2)];
                 for (int i = 0; i < n; i++) destination[i] = FloatBits.F16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]));
                 break;
-            case ValueType.BF16:
+            case ValueDType.BF16:
                 source = source[..checked(n * 2)];
                 int done = BitConverter.IsLittleEndian ? WidenBF16Vectorized(MemoryMarshal.Cast<byte, ushort>(source), destination) : 0;
                 for (int i = done; i < n; i++) destination[i] = FloatBits.BF16ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source[(i * 2)..]));
@@ -31,21 +31,21 @@ public static partial class FloatSpans
     }
 
     /// <summary>Narrows f32 to <paramref name="type"/> (round to nearest even) as little-endian bytes.</summary>
-    public static void FromSingle(ReadOnlySpan<float> source, ValueType type, Span<byte> destination)
+    public static void FromSingle(ReadOnlySpan<float> source, ValueDType type, Span<byte> destination)
     {
         int n = source.Length;
         switch (type)
         {
-            case ValueType.F32:
+            case ValueDType.F32:
                 destination = destination[..checked(n * 4)];
                 if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(source).CopyTo(destination);
                 else for (int i = 0; i < n; i++) BinaryPrimitives.WriteSingleLittleEndian(destination[(i * 4)..], source[i]);
                 break;
-            case ValueType.F16:
+            case ValueDType.F16:
                 destination = destination[..checked(n * 2)];
                 for (int i = 0; i < n; i++) BinaryPrimitives.WriteUInt16LittleEndian(destination[(i * 2)..], FloatBits.SingleToF16(source[i]));
                 break;
-            case ValueType.BF16:
+            case ValueDType.BF16:
                 destination = destination[..checked(n * 2)];
                 int done = BitConverter.IsLittleEndian ? NarrowBF16Vectorized(source, MemoryMarshal.Cast<byte, ushort>(destination)) : 0;
                 for (int i = done; i < n; i++) BinaryPrimitives.WriteUInt16LittleEndian(destination[(i * 2)..], FloatBits.SingleToBF16(source[i]));
@@ -61,7 +61,7 @@ public static partial class FloatSpans
     public static void ToSingle(ReadOnlySpan<byte> source, DType type, Span<float> destination)
     {
         int n = destination.Length;
-        var vt = ValueTypes.FromDType(type);
+        var vt = ValueDTypes.FromDType(type);
         if (vt is not null)
         {
             ToSingle(source, vt.Value, destination);

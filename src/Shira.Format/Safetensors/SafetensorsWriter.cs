@@ -20,7 +20,7 @@ public sealed record SafetensorsTensorSource(string Name, DType DType, IReadOnly
 
     /// <summary>A tensor of f32 values stored as <paramref name="type"/> (F16/BF16 rounded to nearest even, like
     /// PyTorch's <c>.to(dtype)</c>); converted in chunks while writing.</summary>
-    public static SafetensorsTensorSource FromSingles(string name, ValueType type, IReadOnlyList<long> shape, ReadOnlyMemory<float> values)
+    public static SafetensorsTensorSource FromSingles(string name, ValueDType type, IReadOnlyList<long> shape, ReadOnlyMemory<float> values)
         => new(name, type.ToDType(), shape, s =>
         {
             const int Chunk = 1 << 16;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Shira.Format;
 using Shira.Format.Container;
 using Shira.Runtime.Kernels;
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Engine;
 
@@ -16,7 +16,7 @@ internal sealed class PreparedEntry
     public required IndexSet Indices { get; init; }
     public required float Scale { get; init; }
     public bool Replace => Info.Semantics == Semantics.Replace;
-    public ValueType ValueType => Info.ValueType;
+    public ValueDType ValueType => Info.ValueType;
 
     /// <summary>Decodes every entry's indices (in parallel) and checks them against the base tensors. Nothing is
     /// written; a bad adapter throws here.</summary>
@@ -44,7 +44,7 @@ internal sealed class PreparedEntry
                 $"adapter target '{info.Name}' has {info.Numel} elements but the base tensor has {target.Numel}", file, info.Name);
         if (info.BaseDType != target.DType || !target.DType.IsAdaptable())
             throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"adapter target '{info.Name}' expects {info.BaseDType} but the base tensor is {target.DType}", file, info.Name);
+                $"adapter target '{info.Name}' expects {info.BaseDType} but the base tensor is {target.DType} (an adapter records the base dtype it was made for; convert or train it against this base, e.g. `shira convert ... --base BASE`)", file, info.Name);
         if (info.Nnz < 0 || info.Nnz > info.Numel)
             throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
         if (info.Nnz > Array.MaxLength / 4)

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Shira.Format;
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Kernels;
 
@@ -17,11 +17,11 @@ internal static unsafe class TensorOps
     /// <summary>Apply values [start, start+count) of an entry; originals (same range, raw element bytes) may be empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
-        ValueType valueType, float scale, bool replace, Span<byte> originals)
+        ValueDType valueType, float scale, bool replace, Span<byte> originals)
     {
         Span<float> buf = stackalloc float[Run];
         // f32 values at scale 1 (or replaced) are used straight from the adapter's map.
-        bool direct = valueType == ValueType.F32 && (replace || scale == 1f);
+        bool direct = valueType == ValueDType.F32 && (replace || scale == 1f);
         for (int s = 0; s < count; s += Run)
         {
             int n = Math.Min(Run, count - s);
@@ -53,7 +53,7 @@ internal static unsafe class TensorOps
     /// <summary>Apply from recorded originals (range [start, start+count); originals is that range's bytes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyFromOriginals(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
-        ValueType valueType, float scale, bool replace, ReadOnlySpan<byte> originals)
+        ValueDType valueType, float scale, bool replace, ReadOnlySpan<byte> originals)
     {
         Span<float> buf = stackalloc float[Run];
         for (int s = 0; s < count; s += Run)

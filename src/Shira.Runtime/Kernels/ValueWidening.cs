@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Shira.Format;
-using ValueType = Shira.Format.ValueType;
+using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Kernels;
 
@@ -13,22 +13,22 @@ internal static class ValueWidening
 {
     /// <summary>destination[i] = scale · widen(source[i]) for destination.Length values (scale 1 copies exactly).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Widen(ReadOnlySpan<byte> source, ValueType type, float scale, Span<float> destination)
+    public static void Widen(ReadOnlySpan<byte> source, ValueDType type, float scale, Span<float> destination)
     {
         int n = destination.Length;
         switch (type)
         {
-            case ValueType.F32:
+            case ValueDType.F32:
                 {
                     var src = MemoryMarshal.Cast<byte, float>(source[..(n * 4)]);
                     if (scale == 1f) src.CopyTo(destination);
                     else TensorPrimitives.Multiply(src, scale, destination);
                     return;
                 }
-            case ValueType.F16:
+            case ValueDType.F16:
                 TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source[..(n * 2)]), destination);
                 break;
-            case ValueType.BF16:
+            case ValueDType.BF16:
                 WidenBF16(MemoryMarshal.Cast<byte, ushort>(source[..(n * 2)]), destination);
                 break;
             default:
@@ -55,7 +55,7 @@ internal static class ValueWidening
     }
 
     /// <summary>The raw little-endian bytes of values [start, start + count) of a tensor's value section.</summary>
-    public static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> values, ValueType type, long start, int count)
+    public static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> values, ValueDType type, long start, int count)
     {
         int size = type.ByteSize();
         return values.Slice(checked((int)(start * size)), count * size);

@@ -48,7 +48,7 @@ public class SpecRuleTests
     {
         foreach (var v in Enum.GetValues<IndexEncoding>().Where(v => v != IndexEncoding.Auto))
             Assert.Equal(v.ToString(), ((P.IndexEncoding)(int)v).ToString(), StringComparer.OrdinalIgnoreCase);
-        foreach (var v in Enum.GetValues<ValueType>()) Assert.Equal(v.ToString(), ((P.ValueType)(int)v).ToString(), StringComparer.OrdinalIgnoreCase);
+        foreach (var v in Enum.GetValues<ValueDType>()) Assert.Equal(v.ToString(), ((P.ValueType)(int)v).ToString(), StringComparer.OrdinalIgnoreCase);
         foreach (var v in Enum.GetValues<Semantics>()) Assert.Equal(v.ToString(), ((P.Semantics)(int)v).ToString());
         foreach (var v in Enum.GetValues<MaskStrategy>()) Assert.Equal(v.ToString(), ((P.MaskStrategy)(int)v).ToString());
         foreach (var v in Enum.GetValues<SectionCodec>()) Assert.Equal(v.ToString(), ((P.SectionCodec)(int)v).ToString());
@@ -144,10 +144,10 @@ public class SpecRuleTests
         Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec, [1], [float.NaN])).Code);
         Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec, [1], [float.NegativeInfinity])).Code);
         // Finite in f32 but infinite once narrowed to f16.
-        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueType = ValueType.F16 }, [1], [1e6f])).Code);
+        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueType = ValueDType.F16 }, [1], [1e6f])).Code);
         Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { Scale = float.NaN }, [1], [1f])).Code);
         var nanBf16 = new byte[] { 0xC0, 0x7F };
-        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueType = ValueType.BF16 }, [1], nanBf16, ValueType.BF16)).Code);
+        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueType = ValueDType.BF16 }, [1], nanBf16, ValueDType.BF16)).Code);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal static class VectorCatalog
     private static byte[] Write(AdapterMetadata meta, Action<ShiraWriter> add, ShiraWriterOptions? options = null) =>
         Samples.Write(meta, add, options);
 
-    private static TensorSpec Spec(string name, long[] shape, IndexEncoding enc = IndexEncoding.Auto, ValueType type = ValueType.F32) =>
+    private static TensorSpec Spec(string name, long[] shape, IndexEncoding enc = IndexEncoding.Auto, ValueDType type = ValueDType.F32) =>
         new() { Name = name, Shape = shape, IndexEncoding = enc, ValueType = type };
 
     /// <summary>Two tensors: "a" (raw u32 indices, f32 values) then "b" (delta bit-packed, f32).</summary>
@@ -82,10 +82,10 @@ internal static class VectorCatalog
         new("valid/raw_u32_f32.shira", "one tensor, RAW_U32 indices, f32 values", null,
             () => Write(new AdapterMetadata { Name = "raw32" }, w => w.AddTensor(Spec("w", [4, 8], IndexEncoding.RawU32), [0, 3, 10, 31], Values(4)))),
         new("valid/raw_u64_f16.shira", "one tensor, RAW_U64 indices, f16 values", null,
-            () => Write(new AdapterMetadata { Name = "raw64" }, w => w.AddTensor(Spec("w", [4, 8], IndexEncoding.RawU64, ValueType.F16), [2, 9, 17], Values(3)))),
+            () => Write(new AdapterMetadata { Name = "raw64" }, w => w.AddTensor(Spec("w", [4, 8], IndexEncoding.RawU64, ValueDType.F16), [2, 9, 17], Values(3)))),
         new("valid/delta_bitpacked_bf16.shira", "one tensor, DELTA_BITPACKED indices (two blocks), bf16 values", null,
             () => Write(new AdapterMetadata { Name = "bitpacked" }, w =>
-                w.AddTensor(Spec("w", [64, 64], IndexEncoding.DeltaBitPacked, ValueType.BF16), Stride(5, 13, 300), Values(300, -1f)),
+                w.AddTensor(Spec("w", [64, 64], IndexEncoding.DeltaBitPacked, ValueDType.BF16), Stride(5, 13, 300), Values(300, -1f)),
                 new ShiraWriterOptions { AllowLz4 = false })),
         new("valid/delta_varint_f32.shira", "one tensor, DELTA_VARINT indices, f32 values, rank 3", null,
             () => Write(new AdapterMetadata { Name = "varint" }, w =>

@@ -7,23 +7,23 @@ namespace Shira.Format.Tests.Container;
 
 public class RoundTripTests
 {
-    public static TheoryData<IndexEncoding, ValueType> EncodingsAndTypes()
+    public static TheoryData<IndexEncoding, ValueDType> EncodingsAndTypes()
     {
-        var d = new TheoryData<IndexEncoding, ValueType>();
+        var d = new TheoryData<IndexEncoding, ValueDType>();
         foreach (var e in new[] { IndexEncoding.Auto, IndexEncoding.RawU32, IndexEncoding.RawU64, IndexEncoding.DeltaBitPacked, IndexEncoding.DeltaVarint })
-            foreach (var t in new[] { ValueType.F32, ValueType.F16, ValueType.BF16 })
+            foreach (var t in new[] { ValueDType.F32, ValueDType.F16, ValueDType.BF16 })
                 d.Add(e, t);
         return d;
     }
 
     /// <summary>The independent reference for narrowing: System.Half for f16; for bf16 the nearest bf16 by
     /// comparing the two neighbours in double precision, ties to even.</summary>
-    private static float Narrow(float v, ValueType t)
+    private static float Narrow(float v, ValueDType t)
     {
         switch (t)
         {
-            case ValueType.F32: return v;
-            case ValueType.F16: return (float)(Half)v;
+            case ValueDType.F32: return v;
+            case ValueDType.F16: return (float)(Half)v;
             default:
                 uint u = BitConverter.SingleToUInt32Bits(v);
                 float lo = BitConverter.UInt32BitsToSingle(u & 0xFFFF_0000u);
@@ -37,7 +37,7 @@ public class RoundTripTests
 
     [Theory]
     [MemberData(nameof(EncodingsAndTypes))]
-    public void Every_encoding_and_value_type_round_trips(IndexEncoding encoding, ValueType type)
+    public void Every_encoding_and_value_type_round_trips(IndexEncoding encoding, ValueDType type)
     {
         var rng = new Random((int)encoding * 10 + (int)type);
         long numel = 64 * 48;
@@ -62,10 +62,10 @@ public class RoundTripTests
     }
 
     [Theory]
-    [InlineData(ValueType.F32)]
-    [InlineData(ValueType.F16)]
-    [InlineData(ValueType.BF16)]
-    public void Raw_value_bytes_of_the_stored_type_are_kept_bit_exact(ValueType type)
+    [InlineData(ValueDType.F32)]
+    [InlineData(ValueDType.F16)]
+    [InlineData(ValueDType.BF16)]
+    public void Raw_value_bytes_of_the_stored_type_are_kept_bit_exact(ValueDType type)
     {
         var rng = new Random(7);
         int n = 200;
@@ -90,14 +90,14 @@ public class RoundTripTests
         var rng = new Random(3);
         var f32 = Samples.RandomValues(rng, 100, 3f);
         var raw = new byte[f32.Length * 4];
-        FloatSpans.FromSingle(f32, ValueType.F32, raw);
+        FloatSpans.FromSingle(f32, ValueDType.F32, raw);
         var idx = Enumerable.Range(0, 100).Select(i => (long)i * 3).ToArray();
         var bytes = Samples.Write(new AdapterMetadata(), w =>
-            w.AddTensor(new TensorSpec { Name = "w", Shape = [300], ValueType = ValueType.BF16 }, idx, raw, ValueType.F32));
+            w.AddTensor(new TensorSpec { Name = "w", Shape = [300], ValueType = ValueDType.BF16 }, idx, raw, ValueDType.F32));
         using var r = ShiraReader.Open(bytes);
         var back = new float[100];
         r.ReadValues(r.Tensors[0], back);
-        for (int i = 0; i < 100; i++) Assert.Equal(Narrow(f32[i], ValueType.BF16), back[i]);
+        for (int i = 0; i < 100; i++) Assert.Equal(Narrow(f32[i], ValueDType.BF16), back[i]);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class RoundTripTests
         var bytes = Samples.Write(new AdapterMetadata(), w =>
         {
             w.AddTensor(new TensorSpec { Name = "a", Shape = [4096], IndexEncoding = IndexEncoding.RawU64 }, dense, zeros);
-            w.AddTensor(new TensorSpec { Name = "b", Shape = [4096], ValueType = ValueType.BF16 }, dense, noise, ValueType.BF16);
+            w.AddTensor(new TensorSpec { Name = "b", Shape = [4096], ValueType = ValueDType.BF16 }, dense, noise, ValueDType.BF16);
         }, opts);
         using var r = ShiraReader.Open(bytes);
         Assert.True(r.Validate().IsValid);
@@ -246,7 +246,7 @@ public class RoundTripTests
         var spec = new TensorSpec
         {
             Name = "model.layers.0.mlp.up_proj.weight", Shape = [2, 3, 4, 5], BaseDType = DType.BF16, Semantics = Semantics.Add,
-            Scale = -0.0f, ValueType = ValueType.F16, Mask = mask,
+            Scale = -0.0f, ValueType = ValueDType.F16, Mask = mask,
         };
         var bytes = Samples.Write(new AdapterMetadata(), w => w.AddTensor(spec, [0, 7, 119], [1f, 2f, 3f]));
         using var r = ShiraReader.Open(bytes);
@@ -258,7 +258,7 @@ public class RoundTripTests
         Assert.Equal(Semantics.Add, t.Semantics);
         Assert.Equal(BitConverter.SingleToUInt32Bits(-0.0f), BitConverter.SingleToUInt32Bits(t.Scale));
         Assert.Equal(3, t.Nnz);
-        Assert.Equal(ValueType.F16, t.ValueType);
+        Assert.Equal(ValueDType.F16, t.ValueType);
         Assert.Equal(mask, t.Mask);
         Assert.True(r.TryGetTensor(spec.Name, out var found));
         Assert.Same(t, found);
@@ -272,7 +272,7 @@ public class RoundTripTests
         var bytes = Samples.Write(new AdapterMetadata(), w =>
         {
             w.AddTensor(new TensorSpec { Name = "empty", Shape = [5, 7] }, [], []);
-            w.AddTensor(new TensorSpec { Name = "full", Shape = [5, 7], ValueType = ValueType.BF16 }, full, Samples.RandomValues(new Random(2), 35));
+            w.AddTensor(new TensorSpec { Name = "full", Shape = [5, 7], ValueType = ValueDType.BF16 }, full, Samples.RandomValues(new Random(2), 35));
         });
         using var r = ShiraReader.Open(bytes);
         Assert.True(r.Validate().IsValid);
@@ -291,7 +291,7 @@ public class RoundTripTests
             from rank in Gen.Int[1, 4]
             from dims in Gen.Long[1, 9].Array[rank]
             from density in Gen.Double[0, 1]
-            from type in Gen.Enum<ValueType>()
+            from type in Gen.Enum<ValueDType>()
             from encoding in Gen.Int[0, 4].Select(i => (IndexEncoding)i)
             from seed in Gen.Int
             from lz4 in Gen.Bool

@@ -165,7 +165,7 @@ public class FloatConversionTests
         {
             var floats = bits.Select(BitConverter.UInt32BitsToSingle).ToArray();
             var src = floats.AsSpan(Math.Min(skip, floats.Length)); // unaligned starts
-            foreach (var vt in new[] { ValueType.BF16, ValueType.F16, ValueType.F32 })
+            foreach (var vt in new[] { ValueDType.BF16, ValueDType.F16, ValueDType.F32 })
             {
                 int size = vt.ByteSize();
                 var bytes = new byte[src.Length * size + 1];
@@ -175,8 +175,8 @@ public class FloatConversionTests
                 {
                     uint expected = vt switch
                     {
-                        ValueType.BF16 => FloatBits.SingleToBF16(src[i]),
-                        ValueType.F16 => FloatBits.SingleToF16(src[i]),
+                        ValueDType.BF16 => FloatBits.SingleToBF16(src[i]),
+                        ValueDType.F16 => FloatBits.SingleToF16(src[i]),
                         _ => BitConverter.SingleToUInt32Bits(src[i]),
                     };
                     uint got = size == 2 ? BitConverter.ToUInt16(dst[(i * 2)..]) : BitConverter.ToUInt32(dst[(i * 4)..]);
@@ -200,7 +200,7 @@ public class FloatConversionTests
         var a = new float[32];
         var b = new float[32];
         FloatSpans.ToSingle(bytes, DType.BF16, a);
-        FloatSpans.ToSingle(bytes, ValueType.BF16, b);
+        FloatSpans.ToSingle(bytes, ValueDType.BF16, b);
         Assert.Equal(a, b);
         Assert.False(FloatSpans.CanWiden(DType.F4));
         Assert.False(FloatSpans.CanWiden(DType.C64));

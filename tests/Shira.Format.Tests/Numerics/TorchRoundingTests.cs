@@ -10,12 +10,12 @@ namespace Shira.Format.Tests.Numerics;
 public class TorchRoundingTests
 {
     [Theory]
-    [InlineData("llama_tiny/base", ValueType.BF16, "model.bf16.safetensors")]
-    [InlineData("llama_tiny/base", ValueType.F16, "model.fp16.safetensors")]
-    [InlineData("gpt2_tiny/base", ValueType.BF16, "model.bf16.safetensors")]
-    [InlineData("gpt2_tiny/base", ValueType.F16, "model.fp16.safetensors")]
-    [InlineData("llama_tiny/dense_ft", ValueType.BF16, "base.bf16.safetensors")]
-    public void Narrowing_the_fp32_base_gives_torchs_bits(string folder, ValueType type, string lowFile)
+    [InlineData("llama_tiny/base", ValueDType.BF16, "model.bf16.safetensors")]
+    [InlineData("llama_tiny/base", ValueDType.F16, "model.fp16.safetensors")]
+    [InlineData("gpt2_tiny/base", ValueDType.BF16, "model.bf16.safetensors")]
+    [InlineData("gpt2_tiny/base", ValueDType.F16, "model.fp16.safetensors")]
+    [InlineData("llama_tiny/dense_ft", ValueDType.BF16, "base.bf16.safetensors")]
+    public void Narrowing_the_fp32_base_gives_torchs_bits(string folder, ValueDType type, string lowFile)
     {
         string dir = Path.Combine(RepoPaths.Peft, folder);
         string f32File = File.Exists(Path.Combine(dir, "model.safetensors")) ? "model.safetensors" : "base.safetensors";
@@ -32,7 +32,7 @@ public class TorchRoundingTests
             for (int i = 0; i < values.Length; i++)
             {
                 ushort bits = BinaryPrimitives.ReadUInt16LittleEndian(expected[(i * 2)..]);
-                ushort scalar = type == ValueType.BF16 ? FloatBits.SingleToBF16(values[i]) : FloatBits.SingleToF16(values[i]);
+                ushort scalar = type == ValueDType.BF16 ? FloatBits.SingleToBF16(values[i]) : FloatBits.SingleToF16(values[i]);
                 if (bits != scalar) Assert.Fail($"{t.Name}[{i}]: torch {bits:X4}, ours {scalar:X4}");
             }
         }

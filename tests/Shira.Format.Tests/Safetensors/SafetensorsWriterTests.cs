@@ -130,9 +130,9 @@ public class SafetensorsWriterTests
         float[] values = [1f, BitConverter.UInt32BitsToSingle(0x3F81_8000), -2.5f, 65520f];
         var bytes = Write(
         [
-            SafetensorsTensorSource.FromSingles("b", ValueType.BF16, [4], values),
-            SafetensorsTensorSource.FromSingles("h", ValueType.F16, [2, 2], values),
-            SafetensorsTensorSource.FromSingles("f", ValueType.F32, [4], values),
+            SafetensorsTensorSource.FromSingles("b", ValueDType.BF16, [4], values),
+            SafetensorsTensorSource.FromSingles("h", ValueDType.F16, [2, 2], values),
+            SafetensorsTensorSource.FromSingles("f", ValueDType.F32, [4], values),
         ]);
         var h = StVectors.Parse(bytes);
         ReadOnlySpan<byte> data = bytes.AsSpan((int)h.DataStart);

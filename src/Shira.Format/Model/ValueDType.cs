@@ -1,7 +1,7 @@
 namespace Shira.Format;
 
 /// <summary>How adapter values are stored in a .shira value section.</summary>
-public enum ValueType
+public enum ValueDType
 {
     /// <summary>IEEE single precision, little-endian.</summary>
     F32 = 1,
@@ -11,27 +11,27 @@ public enum ValueType
     BF16 = 3,
 }
 
-/// <summary>Facts about <see cref="ValueType"/>.</summary>
-public static class ValueTypes
+/// <summary>Facts about <see cref="ValueDType"/>.</summary>
+public static class ValueDTypes
 {
     /// <summary>Bytes per stored value.</summary>
-    public static int ByteSize(this ValueType t) => t == ValueType.F32 ? 4 : 2;
+    public static int ByteSize(this ValueDType t) => t == ValueDType.F32 ? 4 : 2;
 
     /// <summary>The matching safetensors dtype.</summary>
-    public static DType ToDType(this ValueType t) => t switch
+    public static DType ToDType(this ValueDType t) => t switch
     {
-        ValueType.F32 => DType.F32,
-        ValueType.F16 => DType.F16,
-        ValueType.BF16 => DType.BF16,
+        ValueDType.F32 => DType.F32,
+        ValueDType.F16 => DType.F16,
+        ValueDType.BF16 => DType.BF16,
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
     /// <summary>The value type for a float dtype, or null.</summary>
-    public static ValueType? FromDType(DType t) => t switch
+    public static ValueDType? FromDType(DType t) => t switch
     {
-        DType.F32 => ValueType.F32,
-        DType.F16 => ValueType.F16,
-        DType.BF16 => ValueType.BF16,
+        DType.F32 => ValueDType.F32,
+        DType.F16 => ValueDType.F16,
+        DType.BF16 => ValueDType.BF16,
         _ => null,
     };
 }
