@@ -7,12 +7,14 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 command -v dotnet >/dev/null || { echo "demo.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 2; }
+mkdir -p out/demo
 echo "== building shira (Release)"
-dotnet build src/Shira.Cli -c Release -v quiet -nologo -p:SHIRA_ARTIFACTS= -o out/shira >/dev/null
+if ! dotnet build src/Shira.Cli -c Release -v quiet -nologo -p:SHIRA_ARTIFACTS= -o out/shira > out/build.log 2>&1; then
+  cat out/build.log >&2; echo "demo.sh: build failed" >&2; exit 2
+fi
 shira() { dotnet out/shira/shira.dll "$@"; }
 
 ex=fixtures/peft/llama_tiny
-mkdir -p out/demo
 echo "== convert: PEFT SHiRA folder -> .shira (checked against, and fingerprinted for, the fp32 and bf16 bases)"
 shira convert "$ex/shira" -o out/demo/adapter.shira --base "$ex/base/model.safetensors"
 shira convert "$ex/shira" -o out/demo/adapter.bf16.shira --base "$ex/base/model.bf16.safetensors"

@@ -90,5 +90,18 @@ internal static class Plans
         typeof(Plans).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>The file's size, or 0.</summary>
+    /// <summary>The base fingerprint of the targets (names, shapes, dtypes) when a base was given; empty otherwise.
+    /// Content hashes are left out on purpose: verifying them costs a full read of every adapted tensor at each apply,
+    /// which would defeat fast switching for adapters that are not tied to one exact checkpoint revision.</summary>
+    public static IReadOnlyList<BaseTensorFingerprint> Fingerprint(IEnumerable<TargetPlan> plans, SafetensorsCheckpoint? baseModel)
+    {
+        if (baseModel is null) return [];
+        var result = new List<BaseTensorFingerprint>();
+        foreach (var p in plans)
+            if (baseModel.TryGetTensor(p.Target, out _, out var info))
+                result.Add(new BaseTensorFingerprint(p.Target, info.Shape, info.DType, null));
+        return result;
+    }
+
     public static long SizeOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 }

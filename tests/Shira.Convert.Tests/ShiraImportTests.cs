@@ -86,7 +86,39 @@ public class ShiraImportTests
         string withBase = dir.File("b.shira"), without = dir.File("n.shira");
         PeftConverter.Convert(Adapter, withBase, new ConvertOptions { BasePath = Fixtures.LlamaBase() });
         PeftConverter.Convert(Adapter, without);
-        Assert.Equal(File.ReadAllBytes(withBase), File.ReadAllBytes(without));
+        using var a = ShiraReader.Open(withBase);
+        using var b = ShiraReader.Open(without);
+        Assert.Equal(a.Tensors.Select(t => t.Name), b.Tensors.Select(t => t.Name));
+        foreach (var t in a.Tensors)
+        {
+            var u = b.Tensors.Single(x => x.Name == t.Name);
+            Assert.Equal(t.Shape, u.Shape);
+            Assert.Equal((t.BaseDType, t.Nnz, t.ValueType, t.IndexEncoding, t.Mask), (u.BaseDType, u.Nnz, u.ValueType, u.IndexEncoding, u.Mask));
+            var (ia, ib) = (new long[t.Nnz], new long[t.Nnz]);
+            a.ReadIndices(t, ia);
+            b.ReadIndices(b.Tensors.Single(x => x.Name == t.Name), ib);
+            Assert.Equal(ia, ib);
+            Assert.True(a.GetValueBytes(t).SequenceEqual(b.GetValueBytes(t)));
+        }
+        // Only the base-checked import can say which base it was made for.
+        Assert.Empty(b.Metadata.BaseFingerprint);
+    }
+
+    [Fact]
+    public void With_a_base_the_targets_are_fingerprinted_and_a_base_of_another_dtype_is_refused()
+    {
+        using var dir = new TempDir();
+        string shira = dir.File("a.shira");
+        PeftConverter.Convert(Adapter, shira, new ConvertOptions { BasePath = Fixtures.LlamaBase() });
+        using (var r = ShiraReader.Open(shira))
+        {
+            Assert.Equal(r.Tensors.Select(t => t.Name), r.Metadata.BaseFingerprint.Select(f => f.Name));
+            Assert.All(r.Metadata.BaseFingerprint, f => Assert.Equal(DType.F32, f.DType));
+            Assert.All(r.Metadata.BaseFingerprint, f => Assert.Null(f.ContentHash));
+        }
+        var e = Assert.Throws<ShiraException>(() => Fixtures.Apply(dir, Fixtures.LlamaBase(".bf16"), shira));
+        Assert.True(e.Code is ShiraErrorCode.BaseDTypeMismatch or ShiraErrorCode.BaseFingerprintMismatch, e.Code.ToString());
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.safetensors*"));
     }
 
     [Theory]

@@ -66,6 +66,7 @@ internal static class LoraConversion
                 Source = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder.Directory))),
             },
             Parameters = parameters,
+            BaseFingerprint = Plans.Fingerprint(plans, baseModel),
         };
         var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
         return new ConversionReport(folder.Directory, output, "peft-lora", reports, notes, Plans.SizeOf(output));

@@ -41,6 +41,7 @@ internal static class PeftShiraImport
             BaseModel = cfg.BaseModel,
             Provenance = new Provenance { Tool = "shira", ToolVersion = Plans.ToolVersion, SourceFormat = "peft-shira", Source = name },
             Parameters = parameters,
+            BaseFingerprint = Plans.Fingerprint(plans, baseModel),
         };
         var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
         return new ConversionReport(folder.Directory, output, "peft-shira", reports, notes, Plans.SizeOf(output));
