@@ -1,4 +1,5 @@
 using Shira.Bench.Codecs;
+using Shira.Bench.Container;
 using Shira.Bench.Convert;
 using Shira.Bench.Experiments;
 using Shira.Bench.Runtime;
@@ -16,6 +17,7 @@ public static class Program
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["codecs"] = ("index codecs: bits per nonzero vs the entropy bound and PEFT, encode/decode throughput", CodecsSuite.Run),
+            ["container"] = (".shira container: write, open, full validation and reads vs memcpy (32 LLaMA-7B q_proj-sized tensors)", ContainerSuite.Run),
             ["convert"] = ("LoRA→SHiRA on LLaMA-7B modules (time, peak memory) and lossless PEFT SHiRA import size", ConvertSuite.Run),
             ["experiments"] = ("tiny LLaMA: SHiRA masks vs LoRA at equal parameters, memory, fusion concept loss (~10-15 min)", ExperimentsSuite.Run),
             ["runtime"] = ("apply/revert/switch on a LLaMA-7B block vs a C scatter loop and TorchSharp LoRA fusion", RuntimeSuite.Run),

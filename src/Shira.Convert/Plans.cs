@@ -89,7 +89,6 @@ internal static class Plans
     public static string ToolVersion =>
         typeof(Plans).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    /// <summary>The file's size, or 0.</summary>
     /// <summary>The base fingerprint of the targets (names, shapes, dtypes) when a base was given; empty otherwise.
     /// Content hashes are left out on purpose: verifying them costs a full read of every adapted tensor at each apply,
     /// which would defeat fast switching for adapters that are not tied to one exact checkpoint revision.</summary>
@@ -103,5 +102,6 @@ internal static class Plans
         return result;
     }
 
+    /// <summary>The file's size, or 0.</summary>
     public static long SizeOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 }
