@@ -9,7 +9,7 @@ namespace Shira.Bench.Runtime;
 /// <c>addmm_</c>. Kept in its own class so that a TorchSharp load failure is caught by the caller.</summary>
 internal static class LoraFusion
 {
-    /// <summary>Milliseconds for one fusion of every module (plain, addmm_), median over <paramref name="reps"/>.</summary>
+    /// <summary>Milliseconds for one fusion of every module (plain, addmm_), over <paramref name="reps"/> (the suite's statistic).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static (double Plain, double Addmm) Measure((string Name, int Out, int In)[] modules, int rank, bool bf16, int reps)
     {
@@ -36,6 +36,6 @@ internal static class LoraFusion
             }
             if (rep > 0) { plain.Add(p); fused.Add(f); }
         }
-        return (RuntimeSuite.Median(plain), RuntimeSuite.Median(fused));
+        return (RuntimeSuite.Stat(plain), RuntimeSuite.Stat(fused));
     }
 }

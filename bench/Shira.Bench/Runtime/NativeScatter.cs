@@ -31,12 +31,14 @@ internal sealed unsafe class NativeScatter : IDisposable
         """;
 
     private readonly nint _lib;
+    private readonly string _dir;
     private readonly delegate* unmanaged<float*, uint*, float*, long, float, void> _f32;
     private readonly delegate* unmanaged<ushort*, uint*, float*, long, float, void> _bf16;
 
-    private NativeScatter(nint lib)
+    private NativeScatter(nint lib, string dir)
     {
         _lib = lib;
+        _dir = dir;
         _f32 = (delegate* unmanaged<float*, uint*, float*, long, float, void>)NativeLibrary.GetExport(lib, "scatter_add_f32");
         _bf16 = (delegate* unmanaged<ushort*, uint*, float*, long, float, void>)NativeLibrary.GetExport(lib, "scatter_add_bf16");
     }
@@ -59,7 +61,7 @@ internal sealed unsafe class NativeScatter : IDisposable
         }
         catch (System.ComponentModel.Win32Exception e) { reason = "gcc not found: " + e.Message; return null; }
         reason = "gcc -O3 -march=native -fopenmp -shared";
-        return new NativeScatter(NativeLibrary.Load(so));
+        return new NativeScatter(NativeLibrary.Load(so), dir);
     }
 
     public void AddF32(nint w, uint[] idx, float[] v, float s)
@@ -72,5 +74,12 @@ internal sealed unsafe class NativeScatter : IDisposable
         fixed (uint* i = idx) fixed (float* pv = v) _bf16((ushort*)w, i, pv, idx.Length, s);
     }
 
-    public void Dispose() => NativeLibrary.Free(_lib);
+    public void Dispose()
+    {
+        NativeLibrary.Free(_lib);
+        // A scratch folder: leaving it behind is harmless.
+        try { Directory.Delete(_dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Shira.Format;
 using Shira.Format.Container;
@@ -25,7 +26,10 @@ internal sealed class PreparedEntry
         var infos = reader.Tensors;
         var result = new PreparedEntry[infos.Count];
         var opts = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, dop) };
-        RethrowFirst(() => Parallel.For(0, infos.Count, opts, i =>
+        // Largest first, handed out one at a time: a few big tensors would otherwise leave one core decoding alone
+        // at the end while the other waits at the barrier before the first write.
+        var order = Enumerable.Range(0, infos.Count).OrderByDescending(i => infos[i].Nnz).ToArray();
+        RethrowFirst(() => Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering), opts, i =>
         {
             var info = infos[i];
             var target = resolve(info.Name);

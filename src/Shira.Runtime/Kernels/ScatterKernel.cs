@@ -13,13 +13,20 @@ internal static unsafe class ScatterKernel
 {
     /// <summary>How many positions ahead the loops prefetch the base element: a 1 % scatter misses the cache (and
     /// the TLB) on almost every position, and the misses overlap only when they are requested early.</summary>
-    public const int Ahead = 24;
+    public const int Ahead = 64;
 
     /// <summary>Asks for the line of <c>W[i]</c> (a hint: never faults; the index is in range anyway).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch<TRaw, TIdx>(ref TRaw w, TIdx i) where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    internal static void Prefetch<TRaw, TIdx>(ref TRaw w, TIdx i) where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
     {
         if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref w, nint.CreateTruncating(i))));
+    }
+
+    /// <summary>Prefetches the first <paramref name="count"/> positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Warm<TRaw, TIdx>(ref TRaw w, ref TIdx ip, int count) where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    {
+        for (int k = 0; k < count; k++) Prefetch(ref w, Unsafe.Add(ref ip, k));
     }
 
     /// <summary>One pass: originals[k] = W[i_k]; W[i_k] = round(f32(W[i_k]) + delta[k]) (or round(delta[k]) when
@@ -33,8 +40,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref float dp = ref Unsafe.AsRef(in delta[0]);
-        int pre = Math.Min(n, Ahead);
-        for (int k = 0; k < pre; k++) Prefetch(ref w, Unsafe.Add(ref ip, k));
+        Warm(ref w, ref ip, Math.Min(n, Ahead));
         int main = n - Ahead; // positions whose successor Ahead further on exists
         if (originals.IsEmpty)
         {
@@ -84,8 +90,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref float dp = ref Unsafe.AsRef(in delta[0]);
-        int pre = Math.Min(n, Ahead);
-        for (int k = 0; k < pre; k++) Prefetch(ref w, Unsafe.Add(ref ip, k));
+        Warm(ref w, ref ip, Math.Min(n, Ahead));
         int main = n - Ahead;
         if (replace)
             for (int k = 0; k < n; k++)
@@ -114,8 +119,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref TRaw op = ref originals[0];
-        int pre = Math.Min(n, Ahead);
-        for (int k = 0; k < pre; k++) Prefetch(ref w, Unsafe.Add(ref ip, k));
+        Warm(ref w, ref ip, Math.Min(n, Ahead));
         int main = n - Ahead;
         for (int k = 0; k < n; k++)
         {
@@ -133,8 +137,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref TRaw op = ref Unsafe.AsRef(in originals[0]);
-        int pre = Math.Min(n, Ahead);
-        for (int k = 0; k < pre; k++) Prefetch(ref w, Unsafe.Add(ref ip, k));
+        Warm(ref w, ref ip, Math.Min(n, Ahead));
         int main = n - Ahead;
         for (int k = 0; k < n; k++)
         {
@@ -155,8 +158,10 @@ internal static class GatherBelowKernel
         where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
     {
         int a = 0;
+        int main = idxB.Length - ScatterKernel.Ahead;
         for (int b = 0; b < idxB.Length; b++)
         {
+            if (b < main) ScatterKernel.Prefetch(ref w, idxB[b + ScatterKernel.Ahead]);
             TIdx pb = idxB[b];
             while (a < idxA.Length && idxA[a] < pb) a++;
             origB[b] = a < idxA.Length && idxA[a] == pb ? origA[a] : Unsafe.Add(ref w, nint.CreateTruncating(pb));
