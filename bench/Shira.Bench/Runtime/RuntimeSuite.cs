@@ -12,7 +12,8 @@ namespace Shira.Bench.Runtime;
 /// <summary>
 /// <c>runtime</c> suite (issue 4 "Performance"): one LLaMA-7B decoder block (q, k, v, o 4096x4096; gate, up
 /// 11008x4096; down 4096x11008) in f32 and bf16, SHiRA adapters with r·(in+out) nonzeros per matrix at r = 32
-/// (~1.2 %), f32 values, default (smallest) index encoding. Times, median of <c>--reps</c>: apply straight from the
+/// (~1.2 %), f32 values, default (smallest) index encoding, and the same adapters again with RawU32 indices
+/// ("runtime-optimised": ~4x larger files, near-free decode) with their file sizes. Times: apply straight from the
 /// memory-mapped .shira (index decode, range checks, originals kept), revert, switch A→B; against a gcc -O3
 /// -march=native OpenMP scatter loop over pre-decoded u32 indices and f32 values, and LoRA fusion at r = 32 in
 /// TorchSharp (plain W += s·(B·A) and addmm_). The base is loaded in memory (BaseOpenMode.Memory), as an engine
@@ -29,7 +30,11 @@ internal static class RuntimeSuite
         ("mlp.gate_proj", 11008, 4096), ("mlp.up_proj", 11008, 4096), ("mlp.down_proj", 4096, 11008),
     ];
 
-    private sealed record Row(string DType, double Decode, double Apply, double Revert, double Switch, double C, double? LoraPlain, double? LoraAddmm, string? TorchNote, long Nnz);
+    private sealed record Row(string DType, double Decode, double Apply, double Revert, double Switch, double C, double? LoraPlain, double? LoraAddmm, string? TorchNote, long Nnz,
+        Timings Raw, long FileBytes, long RawFileBytes);
+
+    /// <summary>The same rows for the runtime-optimised pair of files (same positions and values, RawU32 indices).</summary>
+    private sealed record Timings(double Decode, double Apply, double Revert, double Switch);
 
     public static int Run(string[] args)
     {
@@ -71,6 +76,16 @@ internal static class RuntimeSuite
         Line("**best LoRA fusion / apply** (target ≥ 5 f32, ≥ 2.5 bf16)", rows,
             r => r.LoraPlain is double p && r.LoraAddmm is double a ? Ratio(Math.Min(p, a) / r.Apply) : "n/a");
         Line("**switch / (revert + apply)** (target < 1)", rows, r => Ratio(r.Switch / (r.Revert + r.Apply)));
+        Line("adapter file, default encoding (delta bit-packed), MB", rows, r => Mb(r.FileBytes));
+        Line("adapter file, raw-u32 indices (runtime-optimised), MB", rows, r => Mb(r.RawFileBytes) + $" ({Ratio((double)r.RawFileBytes / r.FileBytes)})");
+        Line("SHiRA apply (raw-u32 indices)", rows, r => Ms(r.Raw.Apply));
+        Line("  of which: index decode alone (raw-u32: copy + validation)", rows, r => Ms(r.Raw.Decode));
+        Line("SHiRA revert (raw-u32 file)", rows, r => Ms(r.Raw.Revert));
+        Line("SHiRA switch A→B (raw-u32 files)", rows, r => Ms(r.Raw.Switch));
+        Line("**apply (raw-u32) / C loop** (target ≤ 1.2)", rows, r => Ratio(r.Raw.Apply / r.C));
+        Line("**best LoRA fusion / apply (raw-u32)** (target ≥ 5 f32, ≥ 2.5 bf16)", rows,
+            r => r.LoraPlain is double p && r.LoraAddmm is double a ? Ratio(Math.Min(p, a) / r.Raw.Apply) : "n/a");
+        Line("**switch / (revert + apply), raw-u32** (target < 1)", rows, r => Ratio(r.Raw.Switch / (r.Raw.Revert + r.Raw.Apply)));
         foreach (var r in rows) if (r.TorchNote is not null) Console.WriteLine($"\nTorchSharp ({r.DType}): {r.TorchNote}");
         return 0;
     }
@@ -85,17 +100,27 @@ internal static class RuntimeSuite
             WriteBase(basePath, modules, dtype);
             var (aIdx, aVal) = WriteAdapter(Path.Combine(dir, "a.shira"), modules, dtype, seed: 1);
             WriteAdapter(Path.Combine(dir, "b.shira"), modules, dtype, seed: 2);
+            // Same positions and values, stored as plain little-endian u32 indices (4 bytes each): larger, cheaper to decode.
+            WriteAdapter(Path.Combine(dir, "a-raw.shira"), modules, dtype, seed: 1, IndexEncoding.RawU32);
+            WriteAdapter(Path.Combine(dir, "b-raw.shira"), modules, dtype, seed: 2, IndexEncoding.RawU32);
+            long fileBytes = new FileInfo(Path.Combine(dir, "a.shira")).Length;
+            long rawFileBytes = new FileInfo(Path.Combine(dir, "a-raw.shira")).Length;
             long nnz = aIdx.Sum(x => (long)x.Length);
             var apply = new List<double>();
             var revert = new List<double>();
             var sw = new List<double>();
+            var rawApply = new List<double>();
+            var rawRevert = new List<double>();
+            var rawSw = new List<double>();
             using (var model = BaseModel.Open(basePath, BaseOpenMode.Memory))
             using (var a = ShiraReader.Open(Path.Combine(dir, "a.shira")))
             using (var b = ShiraReader.Open(Path.Combine(dir, "b.shira")))
+            using (var ar = ShiraReader.Open(Path.Combine(dir, "a-raw.shira")))
+            using (var br = ShiraReader.Open(Path.Combine(dir, "b-raw.shira")))
             {
                 // Warm-up until the hot loops run fully optimised code (tiered JIT), then measure.
                 var warm = Stopwatch.StartNew();
-                while (warm.Elapsed.TotalSeconds < 2) { model.Apply(a); model.Switch(b); model.Revert(); }
+                while (warm.Elapsed.TotalSeconds < 2) { model.Apply(a); model.Switch(b); model.Revert(); model.Apply(ar); model.Switch(br); model.Revert(); }
                 // Decode alone, into buffers allocated once (as apply's pooled buffers are), so page faults of fresh
                 // arrays are not counted.
                 var decode = new List<double>();
@@ -105,12 +130,24 @@ internal static class RuntimeSuite
                     double t = Time(() => Parallel.For(0, bufs.Length, i => a.ReadIndices(a.Tensors[i], bufs[i])));
                     if (r > 0) decode.Add(t);
                 }
+                var rawDecode = new List<double>();
+                for (int r = 0; r < reps + 1; r++)
+                {
+                    double t = Time(() => Parallel.For(0, bufs.Length, i => ar.ReadIndices(ar.Tensors[i], bufs[i])));
+                    if (r > 0) rawDecode.Add(t);
+                }
                 for (int r = 0; r < reps; r++)
                 {
                     apply.Add(Time(() => model.Apply(a)));
                     revert.Add(Time(() => model.Revert()));
                     model.Apply(a);
                     sw.Add(Time(() => model.Switch(b)));
+                    model.Revert();
+                    // Interleaved with the default file so both see the same machine load.
+                    rawApply.Add(Time(() => model.Apply(ar)));
+                    rawRevert.Add(Time(() => model.Revert()));
+                    model.Apply(ar);
+                    rawSw.Add(Time(() => model.Switch(br)));
                     model.Revert();
                 }
                 var cTimes = new List<double>();
@@ -144,7 +181,8 @@ internal static class RuntimeSuite
                     }
                 }
                 return new Row(dtype == DType.F32 ? "f32" : "bf16", Stat(decode), Stat(apply), Stat(revert), Stat(sw),
-                    cTimes.Count > 0 ? Stat(cTimes) : double.NaN, plain, addmm, note, nnz);
+                    cTimes.Count > 0 ? Stat(cTimes) : double.NaN, plain, addmm, note, nnz,
+                    new Timings(Stat(rawDecode), Stat(rawApply), Stat(rawRevert), Stat(rawSw)), fileBytes, rawFileBytes);
             }
         }
         finally
@@ -171,7 +209,7 @@ internal static class RuntimeSuite
     }
 
     /// <summary>Random sorted positions with r·(in+out) nonzeros per matrix (gaps uniform around numel/nnz).</summary>
-    private static (uint[][] Idx, float[][] Val) WriteAdapter(string path, (string Name, int Out, int In)[] modules, DType dtype, int seed)
+    private static (uint[][] Idx, float[][] Val) WriteAdapter(string path, (string Name, int Out, int In)[] modules, DType dtype, int seed, IndexEncoding encoding = IndexEncoding.Auto)
     {
         var rng = new Random(seed);
         var idx = new uint[modules.Length][];
@@ -193,7 +231,7 @@ internal static class RuntimeSuite
         ShiraWriter.WriteFile(path, new AdapterMetadata { Name = "bench-" + seed }, w =>
         {
             foreach (int m in order)
-                w.AddTensor(new TensorSpec { Name = modules[m].Name, Shape = [modules[m].Out, modules[m].In], BaseDType = dtype }, longs[m], val[m]);
+                w.AddTensor(new TensorSpec { Name = modules[m].Name, Shape = [modules[m].Out, modules[m].In], BaseDType = dtype, IndexEncoding = encoding }, longs[m], val[m]);
         });
         return (idx, val);
     }
@@ -217,6 +255,7 @@ internal static class RuntimeSuite
     }
 
     private static string Ms(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F1", CultureInfo.InvariantCulture);
+    private static string Mb(long bytes) => (bytes / 1e6).ToString("F2", CultureInfo.InvariantCulture);
     private static string Ratio(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "n/a" : v.ToString("F2", CultureInfo.InvariantCulture) + "x";
 
     private static void Line(string label, List<Row> rows, Func<Row, string> cell) =>

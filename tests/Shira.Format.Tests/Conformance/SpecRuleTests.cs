@@ -20,10 +20,10 @@ public class SpecRuleTests
     }
 
     [Fact]
-    public void Spec_error_table_lists_every_format_error_code_with_its_name()
+    public void Spec_error_table_lists_every_error_code_with_its_name()
     {
         var spec = File.ReadAllText(Path.Combine(RepoPaths.Root, "spec", "SPEC.md"));
-        foreach (var code in Enum.GetValues<ShiraErrorCode>().Where(c => (int)c is >= 1000 and < 4000))
+        foreach (var code in Enum.GetValues<ShiraErrorCode>().Where(c => c != ShiraErrorCode.None))
             Assert.Contains($"| `{ShiraException.FormatCode(code)}` | {code} |", spec);
         // And every code the table names exists with that number.
         foreach (Match m in Regex.Matches(spec, @"\| `SHIRA-E(\d{4})` \| (\w+) \|"))
