@@ -25,9 +25,12 @@ shira validate out/demo/adapter.shira
 echo "== apply to the fp32 and bf16 bases"
 shira apply "$ex/base/model.safetensors" out/demo/adapter.shira -o out/demo/merged.safetensors
 shira apply "$ex/base/model.bf16.safetensors" out/demo/adapter.bf16.shira -o out/demo/merged.bf16.safetensors
-echo "== compare with PEFT's merge_and_unload() output (expect 0 changed entries)"
-shira diff "$ex/shira/merged.safetensors" out/demo/merged.safetensors --exact -o out/demo/check.shira --json \
-  | grep -E '"(nnz|changed|tensors)"' | head -5
-shira diff "$ex/shira/merged.bf16.safetensors" out/demo/merged.bf16.safetensors --exact -o out/demo/check.bf16.shira --json \
-  | grep -E '"(nnz|changed|tensors)"' | head -5
+echo "== compare with PEFT's merge_and_unload() output: a diff must find 0 changed entries"
+for f in merged.safetensors merged.bf16.safetensors; do
+  report=$(shira diff "$ex/shira/$f" "out/demo/$f" --exact -o out/demo/check.shira --json)
+  if ! grep -qE '"nnz": 0,?$' <<<"$report"; then
+    echo "$report" >&2; echo "demo.sh: out/demo/$f differs from PEFT's $ex/shira/$f" >&2; exit 1
+  fi
+  echo "out/demo/$f == PEFT's $ex/shira/$f, bit for bit (0 changed entries)"
+done
 echo "== done: outputs in out/demo/"
