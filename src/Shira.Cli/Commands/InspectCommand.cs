@@ -32,6 +32,9 @@ internal static class InspectCommand
         var meta = reader.Metadata;
         long totalNnz = 0, indexBytes = 0, valueBytes = 0, numel = 0;
         var countedSets = new HashSet<int>();
+        // Tensors per index set, counted once: a per-tensor scan would be quadratic in the tensor count.
+        var setUsers = new Dictionary<int, int>();
+        foreach (var t in reader.Tensors) setUsers[t.IndexSetId] = setUsers.GetValueOrDefault(t.IndexSetId) + 1;
         var rows = new List<string[]>();
         var tensors = new JsonArray();
         foreach (var t in reader.Tensors)
@@ -43,7 +46,7 @@ internal static class InspectCommand
             double density = t.Numel == 0 ? 0 : (double)t.Nnz / t.Numel;
             double bpn = t.Nnz == 0 ? 0 : (double)(t.IndexStoredBytes + t.ValueStoredBytes) / t.Nnz;
             string shape = "[" + string.Join(", ", t.Shape) + "]";
-            string indexDesc = Describe(t.IndexEncoding, t.IndexCodec) + (IsShared(reader, t) ? " (shared #" + t.IndexSetId + ")" : "");
+            string indexDesc = Describe(t.IndexEncoding, t.IndexCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : "");
             rows.Add([
                 t.Name, shape, t.BaseDType.Name(), t.Semantics.ToString().ToLowerInvariant(), Report.Format(t.Scale),
                 t.Nnz.ToString(CultureInfo.InvariantCulture), Percent(density), indexDesc,
@@ -122,13 +125,6 @@ internal static class InspectCommand
             .Summary("bytes per nonzero", Math.Round(overall, 4))
             .Summary("file bytes per nonzero", totalNnz == 0 ? 0.0 : Math.Round((double)reader.FileLength / totalNnz, 4));
         return report;
-    }
-
-    private static bool IsShared(ShiraReader reader, ShiraTensorInfo t)
-    {
-        int n = 0;
-        foreach (var other in reader.Tensors) if (other.IndexSetId == t.IndexSetId && ++n > 1) return true;
-        return false;
     }
 
     private static string Describe(IndexEncoding e, SectionCodec c) => e switch
