@@ -40,7 +40,9 @@ public sealed class ApplyRevertSwitchTests
             var semantics = rng.Next(5) == 0 ? Semantics.Replace : Semantics.Add;
             float scale = semantics == Semantics.Replace ? 1f : new[] { 1f, 0.5f, -2f, (float)rng.NextDouble() * 3 }[rng.Next(4)];
             var vt = (ValueDType)rng.Next(1, 4);
-            list.Add(new AdapterTensor(name, shape, s.DType, idx, TestData.RandomValues(rng, idx.Length), semantics, scale, vt));
+            // Every byte encoding (the fused apply decodes each one block by block), or the writer's choice.
+            var encoding = new[] { IndexEncoding.Auto, IndexEncoding.RawU32, IndexEncoding.RawU64, IndexEncoding.DeltaBitPacked, IndexEncoding.DeltaVarint }[rng.Next(5)];
+            list.Add(new AdapterTensor(name, shape, s.DType, idx, TestData.RandomValues(rng, idx.Length), semantics, scale, vt, encoding));
         }
         return [.. list];
     }

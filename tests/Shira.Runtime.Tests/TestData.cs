@@ -11,7 +11,8 @@ namespace Shira.Runtime.Tests;
 
 /// <summary>An adapter tensor described in plain arrays (the independent truth the tests compute with).</summary>
 internal sealed record AdapterTensor(string Name, long[] Shape, DType BaseDType, long[] Indices, float[] Values,
-    Semantics Semantics = Semantics.Add, float Scale = 1f, ValueDType ValueType = ValueDType.F32);
+    Semantics Semantics = Semantics.Add, float Scale = 1f, ValueDType ValueType = ValueDType.F32,
+    IndexEncoding Encoding = IndexEncoding.Auto);
 
 internal static class TestData
 {
@@ -33,7 +34,7 @@ internal static class TestData
                 w.AddTensor(new TensorSpec
                 {
                     Name = t.Name, Shape = t.Shape, BaseDType = t.BaseDType, Semantics = t.Semantics, Scale = t.Scale,
-                    ValueType = t.ValueType,
+                    ValueType = t.ValueType, IndexEncoding = t.Encoding,
                 }, t.Indices, t.Values);
         });
     }

@@ -19,7 +19,8 @@ namespace Shira.Bench.Runtime;
 /// TorchSharp (plain W += s·(B·A) and addmm_). The base is loaded in memory (BaseOpenMode.Memory), as an engine
 /// holds its weights. Every side is warmed up first and reported the same way: the best of R repetitions by default
 /// (on a shared machine other work only ever adds time), or the median with <c>--stat median</c>.
-/// Arguments: <c>[--blocks N] [--reps R] [--dtypes f32,bf16] [--no-torch] [--stat min|median]</c>.
+/// Arguments: <c>[--blocks N] [--reps R] [--dtypes f32,bf16] [--no-torch] [--stat min|median] [--dop N]</c>
+/// (<c>--dop</c>: the runtime's degree of parallelism, default all cores; the C loop always uses all cores).
 /// </summary>
 internal static class RuntimeSuite
 {
@@ -47,10 +48,11 @@ internal static class RuntimeSuite
             if (args[i] == "--blocks" && i + 1 < args.Length && int.TryParse(args[++i], CultureInfo.InvariantCulture, out int b) && b > 0) blocks = b;
             else if (args[i] == "--reps" && i + 1 < args.Length && int.TryParse(args[++i], CultureInfo.InvariantCulture, out int r) && r > 0) reps = r;
             else if (args[i] == "--no-torch") torch = false;
+            else if (args[i] == "--dop" && i + 1 < args.Length && int.TryParse(args[++i], CultureInfo.InvariantCulture, out int d) && d > 0) _dop = d;
             else if (args[i] == "--stat" && i + 1 < args.Length && args[i + 1] is "min" or "median") _useMedian = args[++i] == "median";
             else if (args[i] == "--dtypes" && i + 1 < args.Length)
                 dtypes = args[++i].Split(',').Select(s => s.Trim().ToLowerInvariant() == "bf16" ? DType.BF16 : DType.F32).ToList();
-            else { Console.Error.WriteLine($"runtime: unknown argument '{args[i]}' (expected --blocks N, --reps R, --dtypes f32,bf16, --no-torch, --stat min|median)"); return 2; }
+            else { Console.Error.WriteLine($"runtime: unknown argument '{args[i]}' (expected --blocks N, --reps R, --dtypes f32,bf16, --no-torch, --stat min|median, --dop N)"); return 2; }
         }
         var modules = Enumerable.Range(0, blocks).SelectMany(l => Modules.Select(m => ($"model.layers.{l}.{m.Name}.weight", m.Out, m.In))).ToArray();
         Console.WriteLine($"runtime suite: .NET {Environment.Version}, {Environment.ProcessorCount} cores, {blocks} block(s), {(_useMedian ? "median" : "best")} of {reps}");
@@ -112,7 +114,7 @@ internal static class RuntimeSuite
             var rawApply = new List<double>();
             var rawRevert = new List<double>();
             var rawSw = new List<double>();
-            using (var model = BaseModel.Open(basePath, BaseOpenMode.Memory))
+            using (var model = BaseModel.Open(basePath, BaseOpenMode.Memory, new BaseModelOptions { MaxDegreeOfParallelism = _dop }))
             using (var a = ShiraReader.Open(Path.Combine(dir, "a.shira")))
             using (var b = ShiraReader.Open(Path.Combine(dir, "b.shira")))
             using (var ar = ShiraReader.Open(Path.Combine(dir, "a-raw.shira")))
@@ -244,6 +246,7 @@ internal static class RuntimeSuite
     }
 
     private static bool _useMedian;
+    private static int _dop = Environment.ProcessorCount;
 
     /// <summary>The statistic every row uses: best of the repetitions, or their median (<c>--stat median</c>).</summary>
     internal static double Stat(List<double> xs) => _useMedian ? Median(xs) : xs.Count == 0 ? double.NaN : xs.Min();

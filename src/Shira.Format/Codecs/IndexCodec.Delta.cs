@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -111,57 +110,73 @@ public static partial class IndexCodec
         where T : unmanaged, IBinaryInteger<T>
     {
         var layout = ReadDeltaLayout(tag, encoded, numel, destination.Length);
-        int blockSize = 1 << layout.Log2Block;
+        var sink = new SpanSink<T>(destination);
         for (int b = 0; b < layout.Blocks; b++)
-        {
-            int start = b << layout.Log2Block;
-            int n = Math.Min(blockSize, destination.Length - start);
-            DecodeBlock(tag, encoded, layout, b, numel, destination.Slice(start, n));
-        }
+            DecodeDeltaBlock(tag, encoded, layout, b, numel, destination.Length, sink);
     }
 
-    private static void ValidateDelta(byte tag, ReadOnlySpan<byte> encoded, long numel, int count)
+    /// <summary>Checks every block as <see cref="DecodeDelta"/> would, in the same order and with the same errors,
+    /// without producing indices: DELTA_BITPACKED blocks by arithmetic on their parts (no serial walk), DELTA_VARINT
+    /// blocks by decoding into nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static DeltaLayout CheckDelta(byte tag, ReadOnlySpan<byte> encoded, long numel, int count)
     {
         var layout = ReadDeltaLayout(tag, encoded, numel, count);
-        int blockSize = 1 << layout.Log2Block;
-        long[] scratch = ArrayPool<long>.Shared.Rent(Math.Min(blockSize, Math.Max(1, count)));
-        try
+        for (int b = 0; b < layout.Blocks; b++)
         {
-            for (int b = 0; b < layout.Blocks; b++)
-            {
-                int start = b << layout.Log2Block;
-                DecodeBlock(tag, encoded, layout, b, numel, scratch.AsSpan(0, Math.Min(blockSize, count - start)));
-            }
+            var block = DeltaBlockBytes(encoded, layout, b, out ulong first, out long begin);
+            int n = DeltaBlockLength(layout, b, count);
+            ulong last = tag == BitPackedTag
+                ? CheckBitPackedBlock(block, begin, first, (ulong)numel, n)
+                : DecodeVarintBlock(block, begin, first, (ulong)numel, b << layout.Log2Block, n, default(NullSink));
+            CheckBeforeNextBlock(encoded, layout, b, last);
         }
-        finally
-        {
-            ArrayPool<long>.Shared.Return(scratch);
-        }
+        return layout;
     }
 
-    /// <summary>Decodes block <paramref name="b"/> (already covered by a validated skip table) into
-    /// <paramref name="destination"/> and checks it against the next block's first index.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeBlock<T>(byte tag, ReadOnlySpan<byte> encoded, DeltaLayout layout, int b, long numel, Span<T> destination)
-        where T : unmanaged, IBinaryInteger<T>
+    private static int DeltaBlockLength(DeltaLayout layout, int b, int count) =>
+        Math.Min(1 << layout.Log2Block, count - (b << layout.Log2Block));
+
+    /// <summary>Block <paramref name="b"/>'s bytes and first index, from its skip entry. The entries were validated
+    /// when the layout was read, but the bytes may be a map that changed since: every slice is bounds-checked.</summary>
+    private static ReadOnlySpan<byte> DeltaBlockBytes(ReadOnlySpan<byte> encoded, DeltaLayout layout, int b, out ulong first, out long begin)
     {
         int entry = DeltaHeaderSize + SkipEntrySize * b;
-        long first = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(entry));
-        int begin = layout.DataStart + (int)BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(entry + 8));
-        int end = b + 1 < layout.Blocks
-            ? layout.DataStart + (int)BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(entry + SkipEntrySize + 8))
-            : encoded.Length;
-        var block = encoded[begin..end];
-        if (tag == BitPackedTag) DecodeBitPackedBlock(block, begin, (ulong)first, (ulong)numel, destination);
-        else DecodeVarintBlock(block, begin, (ulong)first, (ulong)numel, destination);
-        if (b + 1 < layout.Blocks)
-        {
-            long next = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(entry + SkipEntrySize));
-            long last = long.CreateTruncating(destination[^1]);
-            if (last >= next)
-                ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing,
-                    $"block {b} ends at index {last}, not below block {b + 1}'s first index {next}", offset: entry + SkipEntrySize);
-        }
+        first = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(entry));
+        ulong dataLength = (ulong)(encoded.Length - layout.DataStart);
+        ulong from = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(entry + 8));
+        ulong to = b + 1 < layout.Blocks ? BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(entry + SkipEntrySize + 8)) : dataLength;
+        if (from > to || to > dataLength)
+            ThrowCorrupt($"skip table entry {b} has byte offsets {from}..{to} outside the {dataLength}-byte data area", entry + 8);
+        begin = layout.DataStart + (long)from;
+        return encoded.Slice((int)begin, (int)(to - from));
+    }
+
+    /// <summary>Decodes block <paramref name="b"/> (covered by a validated skip table) into <paramref name="sink"/>
+    /// and checks it against the next block's first index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DecodeDeltaBlock<TSink>(byte tag, ReadOnlySpan<byte> encoded, DeltaLayout layout, int b, long numel, int count, TSink sink)
+        where TSink : IIndexSink, allows ref struct
+    {
+        var block = DeltaBlockBytes(encoded, layout, b, out ulong first, out long begin);
+        if (first >= (ulong)numel)
+            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"block {b} starts at index {first}, not below numel {numel}", offset: DeltaHeaderSize + SkipEntrySize * b);
+        int position = b << layout.Log2Block;
+        int n = DeltaBlockLength(layout, b, count);
+        ulong last = tag == BitPackedTag
+            ? DecodeBitPackedBlock(block, begin, first, (ulong)numel, position, n, sink)
+            : DecodeVarintBlock(block, begin, first, (ulong)numel, position, n, sink);
+        CheckBeforeNextBlock(encoded, layout, b, last);
+    }
+
+    private static void CheckBeforeNextBlock(ReadOnlySpan<byte> encoded, DeltaLayout layout, int b, ulong last)
+    {
+        if (b + 1 >= layout.Blocks) return;
+        int entry = DeltaHeaderSize + SkipEntrySize * (b + 1);
+        ulong next = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(entry));
+        if (last >= next)
+            ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing,
+                $"block {b} ends at index {last}, not below block {b + 1}'s first index {next}", offset: entry);
     }
 
     private static void ThrowCorrupt(string message, long offset) =>

@@ -188,23 +188,23 @@ public static partial class IndexCodec
         }
     }
 
-    /// <summary>Decodes one block after checking its structure: the low-bit area's length and zero padding, and
-    /// that the unary area holds exactly one one-bit per code with its last byte non-zero (so no byte is spare).</summary>
+    /// <summary>The parts of one block, after its structure is checked: the low-bit area's length and zero padding,
+    /// and that the unary area holds exactly one one-bit per code with its last byte non-zero (so no byte is spare).
+    /// Every decode and check goes through here first, so a walk of the unary area yields exactly m codes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeBitPackedBlock<T>(ReadOnlySpan<byte> block, long blockOffset, ulong first, ulong numel, Span<T> destination)
-        where T : unmanaged, IBinaryInteger<T>
+    private static int ReadRiceBlock(ReadOnlySpan<byte> block, long blockOffset, int m,
+        out ReadOnlySpan<byte> low, out ReadOnlySpan<byte> unary, out long unaryOffset)
     {
         if (block.IsEmpty) ThrowCorrupt("DeltaBitPacked block has no Rice-parameter byte", blockOffset);
         int k = block[0];
         if (k > MaxRiceK) ThrowCorrupt($"DeltaBitPacked Rice parameter {k} is above {MaxRiceK}", blockOffset);
-        int m = destination.Length - 1;
         long lowBits = (long)m * k;
         long lowBytes = (lowBits + 7) >> 3;
         if (1 + lowBytes > block.Length)
             ThrowCorrupt($"DeltaBitPacked block is {block.Length} bytes, its {m} low parts of {k} bits need {1 + lowBytes} before the unary part", blockOffset + block.Length);
-        var low = block.Slice(1, (int)lowBytes);
-        var unary = block.Slice(1 + (int)lowBytes);
-        long unaryOffset = blockOffset + 1 + lowBytes;
+        low = block.Slice(1, (int)lowBytes);
+        unary = block.Slice(1 + (int)lowBytes);
+        unaryOffset = blockOffset + 1 + lowBytes;
         if ((lowBits & 7) != 0 && (low[^1] >> (int)(lowBits & 7)) != 0)
             ThrowCorrupt("DeltaBitPacked low-bit padding is not zero", unaryOffset - 1);
         long ones = PopCount(unary);
@@ -214,14 +214,68 @@ public static partial class IndexCodec
             ThrowCorrupt("DeltaBitPacked unary part ends with a spare byte", blockOffset + block.Length - 1);
         if (m == 0 && !unary.IsEmpty)
             ThrowCorrupt("DeltaBitPacked block of one index has spare bytes", unaryOffset);
+        return k;
+    }
 
-        destination[0] = T.CreateTruncating(first);
-        // Every quotient is below 8·|unary| ≤ 2^34; when q·2^k + r < 2^56 for all of them the fast loop needs
-        // no per-code range check (see DecodeRiceFast).
-        if (k + BitOperations.Log2((ulong)unary.Length * 8 + 1) + 1 <= 56)
-            DecodeRiceFast(low, unary, k, first, numel, destination, unaryOffset);
-        else
-            DecodeRiceChecked(low, unary, k, first, numel, destination, unaryOffset);
+    /// <summary>Every quotient is below 8·|unary| ≤ 2^34; when q·2^k + r &lt; 2^56 for all of them (and so for their
+    /// sum) the fast paths need no per-code range check.</summary>
+    private static bool RiceFastPath(int k, int unaryLength) => k + BitOperations.Log2((ulong)unaryLength * 8 + 1) + 1 <= 56;
+
+    /// <summary>Decodes one block of <paramref name="count"/> indices (positions from <paramref name="position"/>)
+    /// into <paramref name="sink"/>; returns its last index. Throws after the walk if an index reached numel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong DecodeBitPackedBlock<TSink>(ReadOnlySpan<byte> block, long blockOffset, ulong first, ulong numel,
+        int position, int count, TSink sink)
+        where TSink : IIndexSink, allows ref struct
+    {
+        int k = ReadRiceBlock(block, blockOffset, count - 1, out var low, out var unary, out long unaryOffset);
+        sink.Add(position, first);
+        return RiceFastPath(k, unary.Length)
+            ? DecodeRiceFast(low, unary, k, first, numel, position, sink, unaryOffset)
+            : DecodeRiceChecked(low, unary, k, first, numel, position, count - 1, sink, unaryOffset);
+    }
+
+    /// <summary>
+    /// Checks one block without decoding it and returns its last index: the same rules and error codes as
+    /// <see cref="DecodeBitPackedBlock"/>. In the fast path the last index is first + m + 2^k·Σq + Σr, where Σq is
+    /// the unary area's zero bits up to its last one (the position of that bit + 1 − m) and Σr the sum of the low
+    /// parts: independent loads and adds instead of the decode's serial walk.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong CheckBitPackedBlock(ReadOnlySpan<byte> block, long blockOffset, ulong first, ulong numel, int count)
+    {
+        int m = count - 1;
+        int k = ReadRiceBlock(block, blockOffset, m, out var low, out var unary, out long unaryOffset);
+        if (m == 0) return first;
+        if (!RiceFastPath(k, unary.Length))
+            return DecodeRiceChecked(low, unary, k, first, numel, 0, m, default(NullSink), unaryOffset);
+        ulong lastOne = (ulong)(unary.Length - 1) * 8 + (ulong)BitOperations.Log2(unary[^1]);
+        ulong quotients = lastOne + 1 - (ulong)m;
+        ulong remainders = SumLowParts(low, k, m);
+        // Both sums are below 2^55 (RiceFastPath) and first < numel ≤ 2^63: no wrap.
+        ulong last = first + (ulong)m + (quotients << k) + remainders;
+        if (last >= numel) ThrowBlockOutOfRange((long)numel, unaryOffset);
+        return last;
+    }
+
+    /// <summary>Σ of the m k-bit low parts (k ≤ 55 here).</summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong SumLowParts(ReadOnlySpan<byte> low, int k, int m)
+    {
+        if (k == 0) return 0;
+        ulong mask = (1UL << k) - 1;
+        ulong sum = 0;
+        ref byte src = ref MemoryMarshal.GetReference(low);
+        // Every 8-byte load is in bounds while its byte index + 8 ≤ |low|; the tail goes through SafeWindow.
+        long fastBits = ((long)low.Length - 8) * 8;
+        int i = 0;
+        long pos = 0;
+        for (; i < m && pos < fastBits; i++, pos += k)
+            sum += (ReadWord(ref src, pos >> 3) >> (int)(pos & 7)) & mask;
+        for (; i < m; i++, pos += k)
+            sum += SafeWindow(low, pos) & mask;
+        return sum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -235,79 +289,79 @@ public static partial class IndexCodec
     }
 
     /// <summary>
-    /// The hot loop. Gaps are below 2^56, so <c>prev</c> (below numel ≤ 2^63 at the start) cannot wrap past 2^64
-    /// without first landing in [numel, 2^64): a branch-free flag records that, checked once at the end.
-    /// The popcount check guarantees exactly m one bits, so the walk writes exactly m indices. The low area is
-    /// copied to a zero-padded stack buffer so that every 8-byte load is in bounds without a per-index test.
+    /// The hot path. With Q_i the zeros of the unary area before its i-th one bit (the running sum of the quotients)
+    /// and R_i the running sum of the low parts, index i is first + i + Q_i·2^k + R_i, and Q_i = (position of the i-th
+    /// one bit) − (i − 1): the walk over the one bits (tzcnt/blsr) carries only running sums, no previous position.
+    /// Low parts come from a zero-padded copy of the low area, so every 8-byte load is in bounds without a per-code
+    /// test. <see cref="ReadRiceBlock"/> guarantees exactly m one bits, so the walk yields exactly m codes. Gaps are
+    /// below 2^56 and their sum below 2^64 − 2^63 (<see cref="RiceFastPath"/>), so no sum wraps and only the last index
+    /// needs the range check, made after the sink has seen the block (sinks bounds-check on their own).
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeRiceFast<T>(ReadOnlySpan<byte> low, ReadOnlySpan<byte> unary, int k, ulong first, ulong numel,
-        Span<T> destination, long unaryOffset)
-        where T : unmanaged, IBinaryInteger<T>
+    private static ulong DecodeRiceFast<TSink>(ReadOnlySpan<byte> low, ReadOnlySpan<byte> unary, int k, ulong first, ulong numel,
+        int position, TSink sink, long unaryOffset)
+        where TSink : IIndexSink, allows ref struct
     {
         const int PaddedLow = 2048; // a 256-index block with k ≤ 55 needs at most 1753 bytes
         byte[]? rented = null;
         Span<byte> padded = low.Length <= PaddedLow
             ? stackalloc byte[PaddedLow + 8]
             : (rented = ArrayPool<byte>.Shared.Rent(low.Length + 8));
-        try
-        {
-            DecodeRicePadded(padded, low, unary, k, first, numel, destination, unaryOffset);
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeRicePadded<T>(Span<byte> padded, ReadOnlySpan<byte> low, ReadOnlySpan<byte> unary, int k, ulong first,
-        ulong numel, Span<T> destination, long unaryOffset)
-        where T : unmanaged, IBinaryInteger<T>
-    {
         low.CopyTo(padded);
         padded.Slice(low.Length, 8).Clear();
-        ref byte lowRef = ref MemoryMarshal.GetReference(padded);
+        ulong last = WalkRice(padded, unary, k, first, position, sink);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        if (last >= numel) ThrowBlockOutOfRange((long)numel, unaryOffset);
+        return last;
+    }
+
+    /// <summary>The loop of <see cref="DecodeRiceFast"/>. Kept free of calls and with few live values: a call
+    /// anywhere in it makes the JIT keep the loop's variables on the stack, which chains every code through store
+    /// forwarding (about 3× slower).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong WalkRice<TSink>(ReadOnlySpan<byte> paddedLow, ReadOnlySpan<byte> unary, int k, ulong first, int position, TSink sink)
+        where TSink : IIndexSink, allows ref struct
+    {
+        ref byte lowRef = ref MemoryMarshal.GetReference(paddedLow);
         ref byte unaryRef = ref MemoryMarshal.GetReference(unary);
-        ref T dst = ref MemoryMarshal.GetReference(destination);
+        int full = unary.Length >> 3;
+        ulong tail = 0;
+        for (int t = full * 8; t < unary.Length; t++) tail |= (ulong)Unsafe.Add(ref unaryRef, t) << (8 * (t - full * 8));
         ulong mask = (1UL << k) - 1;
-        ulong prev = first;
-        bool over = false;
-        int j = 0;
+        ulong sum = first;   // first + i + R_i
+        ulong zeros = 0;     // bit base + 1 − i before code i: Q_i = tzcnt + zeros (mod 2^64)
+        ulong last = first;
         long lowPos = 0;
-        long lastOne = -1;
-        int unaryWords = (unary.Length + 7) >> 3;
-        for (int wi = 0; wi < unaryWords; wi++)
+        int j = position;
+        for (int wi = 0; wi <= full; wi++)
         {
-            ulong w = wi * 8 + 8 <= unary.Length ? ReadWord(ref unaryRef, wi * 8) : SafeWindow(unary, (long)wi * 64);
-            long bitBase = (long)wi * 64;
+            ulong w = wi < full ? ReadWord(ref unaryRef, (long)wi * 8) : tail;
             while (w != 0)
             {
-                long one = bitBase + BitOperations.TrailingZeroCount(w);
+                ulong q = ulong.TrailingZeroCount(w) + zeros;
                 w &= w - 1;
-                ulong q = (ulong)(one - lastOne - 1);
-                lastOne = one;
-                ulong r = (ReadWord(ref lowRef, lowPos >> 3) >> (int)(lowPos & 7)) & mask;
+                sum += ((ReadWord(ref lowRef, lowPos >> 3) >> (int)(lowPos & 7)) & mask) + 1;
                 lowPos += k;
-                prev += ((q << k) | r) + 1;
-                over |= prev >= numel;
-                Unsafe.Add(ref dst, ++j) = T.CreateTruncating(prev);
+                zeros--;
+                last = sum + (q << k);
+                sink.Add(++j, last);
             }
+            zeros += 64;
         }
-        if (over) ThrowBlockOutOfRange((long)numel, unaryOffset);
+        return last;
     }
 
     /// <summary>Wide k or huge unary runs: every code range-checked before it is added.</summary>
-    private static void DecodeRiceChecked<T>(ReadOnlySpan<byte> low, ReadOnlySpan<byte> unary, int k, ulong first, ulong numel,
-        Span<T> destination, long unaryOffset)
-        where T : unmanaged, IBinaryInteger<T>
+    private static ulong DecodeRiceChecked<TSink>(ReadOnlySpan<byte> low, ReadOnlySpan<byte> unary, int k, ulong first, ulong numel,
+        int position, int m, TSink sink, long unaryOffset)
+        where TSink : IIndexSink, allows ref struct
     {
         ulong prev = first;
         long lowPos = 0;
         long lastOne = -1;
         int j = 0;
-        for (long bit = 0; j < destination.Length - 1; bit++)
+        for (long bit = 0; j < m; bit++)
         {
             if ((unary[(int)(bit >> 3)] >> (int)(bit & 7) & 1) == 0) continue;
             ulong q = (ulong)(bit - lastOne - 1);
@@ -322,8 +376,9 @@ public static partial class IndexCodec
             ulong g = (q << k) | r;
             if (g >= numel - prev - 1) ThrowBlockOutOfRange((long)numel, unaryOffset + (bit >> 3));
             prev += g + 1;
-            destination[++j] = T.CreateTruncating(prev);
+            sink.Add(position + ++j, prev);
         }
+        return prev;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -334,6 +389,9 @@ public static partial class IndexCodec
     }
 
     /// <summary>The bits from <paramref name="pos"/> on (at least 57 valid), zeros past the span's end.</summary>
+    /// <remarks>Inlined: a call in a hot method (even in its cold tail) makes the JIT keep that method's loop variables
+    /// on the stack, which serialises the loops through store forwarding.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SafeWindow(ReadOnlySpan<byte> bits, long pos)
     {
         long index = pos >> 3;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -71,10 +70,11 @@ public static partial class IndexCodec
     /// <summary>Decodes one block. Gaps of 1–4 bytes cannot wrap a ulong from below 2^63 in 2^16 steps; 8-byte
     /// gaps are range-checked one by one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeVarintBlock<T>(ReadOnlySpan<byte> block, long blockOffset, ulong first, ulong numel, Span<T> destination)
-        where T : unmanaged, IBinaryInteger<T>
+    private static ulong DecodeVarintBlock<TSink>(ReadOnlySpan<byte> block, long blockOffset, ulong first, ulong numel,
+        int position, int count, TSink sink)
+        where TSink : IIndexSink, allows ref struct
     {
-        int m = destination.Length - 1;
+        int m = count - 1;
         int controlLength = (m + 3) >> 2;
         if (block.Length < controlLength)
             ThrowCorrupt($"DeltaVarint block is {block.Length} bytes, shorter than its {controlLength} control bytes", blockOffset + block.Length);
@@ -83,10 +83,9 @@ public static partial class IndexCodec
         if ((m & 3) != 0 && (control[^1] >> ((m & 3) << 1)) != 0)
             ThrowCorrupt("DeltaVarint unused length codes are not zero", blockOffset + controlLength - 1);
         long dataOffset = blockOffset + controlLength;
-        ref T dst = ref MemoryMarshal.GetReference(destination);
         ref byte src = ref MemoryMarshal.GetReference(data);
         ref ulong masks = ref MemoryMarshal.GetReference(VarintMasks);
-        dst = T.CreateTruncating(first);
+        sink.Add(position, first);
         ulong prev = first;
         int pos = 0;
         int fastEnd = data.Length - 8;
@@ -107,10 +106,11 @@ public static partial class IndexCodec
                 ThrowBlockOutOfRange((long)numel, dataOffset + pos);
             pos += length;
             prev += g + 1;
-            Unsafe.Add(ref dst, j + 1) = T.CreateTruncating(prev);
+            sink.Add(position + j + 1, prev);
         }
         if (prev >= numel) ThrowBlockOutOfRange((long)numel, dataOffset + pos);
         if (pos != data.Length)
             ThrowCorrupt($"DeltaVarint block has {data.Length - pos} bytes after its last gap", dataOffset + pos);
+        return prev;
     }
 }

@@ -93,27 +93,11 @@ public static partial class IndexCodec
 
     /// <summary>
     /// Checks <paramref name="encoded"/> as <see cref="Decode(IndexEncoding, ReadOnlySpan{byte}, long, Span{long})"/>
-    /// would (same rules, same error codes and offsets) without a destination: raw forms are checked in place,
-    /// delta forms one block at a time through a pooled block buffer. For validators that need no indices.
+    /// would (same rules, same error codes and offsets) without a destination. For validators that need no indices;
+    /// <see cref="Check"/> does the same and also returns the block layout.
     /// </summary>
-    public static void Validate(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, int count)
-    {
-        CheckNumel(numel);
-        if (count < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"count must not be negative (got {count})");
-        switch (encoding)
-        {
-            case IndexEncoding.RawU32:
-                CheckRawU32Allowed(numel);
-                CheckRawLength(encoded, count, 4, "RawU32");
-                if (BitConverter.IsLittleEndian) ValidateU32(MemoryMarshal.Cast<byte, uint>(encoded), numel);
-                else DecodeRawU32(encoded, numel, new long[count]);
-                break;
-            case IndexEncoding.RawU64: ValidateRawU64(encoded, numel, count); break;
-            case IndexEncoding.DeltaBitPacked: ValidateDelta(BitPackedTag, encoded, numel, count); break;
-            case IndexEncoding.DeltaVarint: ValidateDelta(VarintTag, encoded, numel, count); break;
-            default: ThrowNotByteEncoding(encoding); break;
-        }
-    }
+    public static void Validate(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, int count) =>
+        Check(encoding, encoded, numel, count);
 
     /// <summary>The largest element count RAW_U32 may be used for (every index fits in a u32).</summary>
     public const long RawU32MaxNumel = 1L << 32;

@@ -43,22 +43,7 @@ internal sealed class PreparedEntry
     public static PreparedEntry Prepare(ShiraReader reader, ShiraTensorInfo info, BaseTensor target, float userScale, bool pooled = false)
     {
         string file = reader.FilePath;
-        if (info.Numel != target.Numel || !BaseCompatibility.ShapeEquals(info.Shape, target.Shape))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"adapter target '{info.Name}' has {info.Numel} elements but the base tensor has {target.Numel}", file, info.Name);
-        if (info.BaseDType != target.DType || !target.DType.IsAdaptable())
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"adapter target '{info.Name}' expects {info.BaseDType} but the base tensor is {target.DType} (an adapter records the base dtype it was made for; convert or train it against this base, e.g. `shira convert ... --base BASE`)", file, info.Name);
-        if (info.Nnz < 0 || info.Nnz > info.Numel)
-            throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
-        if (info.Nnz > Array.MaxLength / 4)
-            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"nnz {info.Nnz} is more than the runtime handles per tensor", file, info.Name);
-        int nnz = (int)info.Nnz;
-        float scale = info.Semantics == Semantics.Replace ? 1f : info.Scale * userScale;
-        if (!float.IsFinite(scale))
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"the effective scale {info.Scale} × {userScale} is not finite", file, info.Name);
-        if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueType.ByteSize())
-            throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", file, info.Name);
+        var (nnz, scale) = CheckTarget(reader, info, target, userScale);
         IndexSet set;
         if (target.Numel <= 1L << 32)
         {
@@ -77,6 +62,30 @@ internal sealed class PreparedEntry
             set = new IndexSet(idx, nnz);
         }
         return new PreparedEntry { Target = target, Info = info, Indices = set, Scale = scale };
+    }
+
+    /// <summary>Checks an entry against its base tensor (shape, dtype, nnz, value length, scale) and returns its nnz
+    /// and effective scale. Nothing is decoded or written.</summary>
+    public static (int Nnz, float Scale) CheckTarget(ShiraReader reader, ShiraTensorInfo info, BaseTensor target, float userScale)
+    {
+        string file = reader.FilePath;
+        if (info.Numel != target.Numel || !BaseCompatibility.ShapeEquals(info.Shape, target.Shape))
+            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
+                $"adapter target '{info.Name}' has {info.Numel} elements but the base tensor has {target.Numel}", file, info.Name);
+        if (info.BaseDType != target.DType || !target.DType.IsAdaptable())
+            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
+                $"adapter target '{info.Name}' expects {info.BaseDType} but the base tensor is {target.DType} (an adapter records the base dtype it was made for; convert or train it against this base, e.g. `shira convert ... --base BASE`)", file, info.Name);
+        if (info.Nnz < 0 || info.Nnz > info.Numel)
+            throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
+        if (info.Nnz > Array.MaxLength / 4)
+            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"nnz {info.Nnz} is more than the runtime handles per tensor", file, info.Name);
+        int nnz = (int)info.Nnz;
+        float scale = info.Semantics == Semantics.Replace ? 1f : info.Scale * userScale;
+        if (!float.IsFinite(scale))
+            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"the effective scale {info.Scale} × {userScale} is not finite", file, info.Name);
+        if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueType.ByteSize())
+            throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", file, info.Name);
+        return (nnz, scale);
     }
 
     /// <summary>Returns pooled index buffers (only for entries prepared with <c>pooled: true</c>).</summary>
