@@ -40,7 +40,7 @@ public static partial class AdapterFusion
                     positions += FuseTensor(name, inputs, adapters, pairs, options, writer);
                     progress?.Report(new RuntimeProgress("fuse", ++done, names.Count, name));
                 }
-            });
+            }, options.Writer);
             var report = new List<FusePair>();
             for (int a = 0; a < n; a++)
                 for (int b = a + 1; b < n; b++)

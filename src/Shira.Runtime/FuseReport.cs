@@ -33,4 +33,6 @@ public sealed record FuseOptions
     public Shira.Format.ValueDType ValueType { get; init; } = Shira.Format.ValueDType.F32;
     /// <summary>Name written in the fused adapter's metadata (default: the output file name).</summary>
     public string? Name { get; init; }
+    /// <summary>How the fused file is written (index encoding, LZ4); null for the defaults.</summary>
+    public Shira.Format.Container.ShiraWriterOptions? Writer { get; init; }
 }

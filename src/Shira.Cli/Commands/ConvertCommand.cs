@@ -9,7 +9,8 @@ using Shira.Format;
 namespace Shira.Cli.Commands;
 
 /// <summary>
-/// <c>shira convert SOURCE -o OUT.shira [--base BASE] [--density D | --budget lora | --energy E] [--values f32|f16|bf16] [--json]</c>:
+/// <c>shira convert SOURCE -o OUT.shira [--base BASE] [--density D | --budget lora | --energy E] [--values f32|f16|bf16]
+/// [--index-encoding auto|raw-u32|...] [--json]</c>:
 /// a PEFT adapter folder (LoRA or SHiRA, detected from its config) to .shira.
 /// </summary>
 internal static class ConvertCommand
@@ -24,9 +25,10 @@ internal static class ConvertCommand
         var energy = new Option<double?>("--energy") { Description = "Keep the fewest entries holding this fraction of each delta's squared sum" };
         var values = new Option<string?>("--values") { Description = "Value type: f32 (default for LoRA), f16 or bf16; SHiRA imports keep their own type by default" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var indexEncoding = IndexEncodingOption.Create();
         var command = new Command("convert", "Convert a PEFT LoRA or SHiRA adapter into .shira")
         {
-            source, output, baseOpt, density, budget, energy, values, json,
+            source, output, baseOpt, density, budget, energy, values, indexEncoding, json,
         };
         command.SetAction(r => CommandRunner.Run(() =>
         {
@@ -42,6 +44,7 @@ internal static class ConvertCommand
                 Density = r.GetValue(density) ?? 1,
                 Energy = r.GetValue(energy) ?? 0.99,
                 Values = ParseValues(r.GetValue(values)),
+                Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             bool asJson = r.GetValue(json);
             var report = ProgressDisplay.Run("Converting", p =>

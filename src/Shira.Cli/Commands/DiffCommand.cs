@@ -17,9 +17,10 @@ internal static class DiffCommand
         var global = new Option<bool>("--global") { Description = "With --density: one budget for the whole checkpoint (largest changes anywhere) instead of per tensor" };
         var values = new Option<string?>("--values") { Description = "Value type of deltas: f32 (default), f16 or bf16" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var indexEncoding = IndexEncodingOption.Create();
         var command = new Command("diff", "Turn a fine-tuned checkpoint into a sparse adapter over its base")
         {
-            baseArg, tunedArg, output, exact, density, global, values, json,
+            baseArg, tunedArg, output, exact, density, global, values, indexEncoding, json,
         };
         command.SetAction(r => CommandRunner.Run(() =>
         {
@@ -30,6 +31,7 @@ internal static class DiffCommand
                 Density = r.GetValue(density),
                 Global = r.GetValue(global),
                 Values = ConvertCommand.ParseValues(r.GetValue(values)) ?? Format.ValueDType.F32,
+                Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             var report = ProgressDisplay.Run("Diffing", p =>
                 DenseDiff.Create(r.GetValue(baseArg)!, r.GetValue(tunedArg)!, r.GetValue(output)!, options with

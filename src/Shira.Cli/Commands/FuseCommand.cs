@@ -17,9 +17,10 @@ internal static class FuseCommand
         var weights = new Option<string?>("--weights") { Description = "Comma-separated weights, one per adapter (default 1 each)" };
         var values = new Option<string?>("--values") { Description = "Value type of the fused adapter: f32 (default), f16 or bf16" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
+        var indexEncoding = IndexEncodingOption.Create();
         var command = new Command("fuse", "Fuse adapters into one (union of supports, weighted f32 sums) and report how they interact")
         {
-            inputs, output, weights, values, json,
+            inputs, output, weights, values, indexEncoding, json,
         };
         command.SetAction(r => CommandRunner.Run(() =>
         {
@@ -33,7 +34,7 @@ internal static class FuseCommand
                 var v => throw new UsageException($"--values must be f32, f16 or bf16, not '{v}'"),
             };
             var fuse = ProgressDisplay.Run("Fusing", p => AdapterFusion.Fuse(paths.Select((x, i) => (x, w[i])).ToArray(), r.GetValue(output)!,
-                new FuseOptions { ValueType = valueType }, new ApplyCommand.Sink(x => p.Report((x.Done, x.Total)))));
+                new FuseOptions { ValueType = valueType, Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)) }, new ApplyCommand.Sink(x => p.Report((x.Done, x.Total)))));
             var report = new Report();
             var inv = CultureInfo.InvariantCulture;
             report.Table("Inputs", ["#", "Adapter", "Weight", "Positions", "Energy", "Energy on shared positions"], fuse.Inputs.Select((x, i) => new[]

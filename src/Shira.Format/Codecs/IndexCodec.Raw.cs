@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -148,30 +149,33 @@ public static partial class IndexCodec
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ValidateU32(ReadOnlySpan<uint> values, long numel)
     {
-        const int Chunk = 2048;
-        long prev = -1;
-        for (int start = 0; start < values.Length; start += Chunk)
+        if (values.IsEmpty) return;
+        // One vector compare per Vector<uint>.Count pairs (each value against its predecessor, loaded one element
+        // back); only the last value needs the range test, as the sequence is then strictly increasing. The scalar
+        // rescan below names the culprit only when the fast check fails.
+        bool bad = false;
+        int i = 1;
+        if (Vector.IsHardwareAccelerated && values.Length > Vector<uint>.Count)
         {
-            int end = Math.Min(values.Length, start + Chunk);
-            long chunkPrev = prev;
-            bool bad = false;
-            for (int i = start; i < end; i++)
+            ref uint v = ref MemoryMarshal.GetReference(values);
+            var acc = Vector<uint>.Zero;
+            for (; i + Vector<uint>.Count <= values.Length; i += Vector<uint>.Count)
             {
-                long v = values[i];
-                bad |= v <= prev;
-                prev = v;
+                var cur = Vector.LoadUnsafe(ref v, (nuint)i);
+                var prev = Vector.LoadUnsafe(ref v, (nuint)(i - 1));
+                acc |= Vector.LessThanOrEqual(cur, prev);
             }
-            if (bad || prev >= numel)
-            {
-                long p = chunkPrev;
-                for (int i = start; i < end; i++)
-                {
-                    long v = values[i];
-                    if (v >= numel) ThrowOutOfRange(i, v, numel, 4L * i);
-                    if (v <= p) ThrowNotIncreasing(i, v, p, 4L * i);
-                    p = v;
-                }
-            }
+            bad = acc != Vector<uint>.Zero;
+        }
+        for (; i < values.Length; i++) bad |= values[i] <= values[i - 1];
+        if (!bad && values[^1] < numel) return;
+        long p = -1;
+        for (int k = 0; k < values.Length; k++)
+        {
+            long x = values[k];
+            if (x >= numel) ThrowOutOfRange(k, x, numel, 4L * k);
+            if (x <= p) ThrowNotIncreasing(k, x, p, 4L * k);
+            p = x;
         }
     }
 

@@ -34,7 +34,7 @@ public sealed partial class ShiraWriter : IDisposable
         ArgumentNullException.ThrowIfNull(metadata);
         if (!output.CanWrite) throw ShiraErrors.Create(ShiraErrorCode.Usage, "the output stream is not writable");
         _output = output;
-        _options = options ?? new ShiraWriterOptions();
+        _options = CheckOptions(options ?? new ShiraWriterOptions());
         ValidateMetadata(metadata);
         _manifest = new P.Manifest { FormatMajor = ShiraLayout.Major, FormatMinor = ShiraLayout.Minor };
         var adapter = ProtoMapping.ToProto(metadata);
@@ -311,6 +311,14 @@ public sealed partial class ShiraWriter : IDisposable
                     $"{what} must be strictly increasing and below {bound} (entry {i} = {list[i]})", null, name);
     }
 
+    private static ShiraWriterOptions CheckOptions(ShiraWriterOptions options)
+    {
+        if (options.IndexEncoding == IndexEncoding.Structured || !Enum.IsDefined(options.IndexEncoding))
+            throw ShiraErrors.Create(ShiraErrorCode.Usage,
+                $"ShiraWriterOptions.IndexEncoding must be Auto or a byte encoding, not {options.IndexEncoding} (structured masks are chosen per tensor)");
+        return options;
+    }
+
     private int AddIndexSet(TensorSpec spec, MaskInfo mask, ReadOnlySpan<long> indices, long[] shape, long numel, string name)
     {
         long rows = shape[0], cols = numel / shape[0];
@@ -332,7 +340,11 @@ public sealed partial class ShiraWriter : IDisposable
             throw ShiraErrors.Create(ShiraErrorCode.BadStructuredMask, shape.Length < 2
                 ? "a rank-1 tensor cannot use a structured index set"
                 : "the indices are not the union of the mask's rows, columns and diagonal", null, name);
-        var encoding = spec.IndexEncoding == IndexEncoding.Auto ? IndexCodec.ChooseSmallest(indices, numel) : spec.IndexEncoding;
+        bool forced = spec.IndexEncoding == IndexEncoding.Auto && _options.IndexEncoding != IndexEncoding.Auto;
+        var encoding = spec.IndexEncoding != IndexEncoding.Auto ? spec.IndexEncoding
+            : !forced ? IndexCodec.ChooseSmallest(indices, numel)
+            : _options.IndexEncoding == IndexEncoding.RawU32 && numel > IndexCodec.RawU32MaxNumel ? IndexEncoding.RawU64
+            : _options.IndexEncoding;
         if (encoding == IndexEncoding.RawU32 && numel > IndexCodec.RawU32MaxNumel)
             throw Usage($"raw u32 indices cannot address {numel} elements", name);
         byte[] encoded = IndexCodec.Encode(encoding, indices, numel);
@@ -340,7 +352,9 @@ public sealed partial class ShiraWriter : IDisposable
             throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"the encoded indices exceed {ManifestLimits.MaxSectionBytes} bytes", null, name);
         var k = IndexSetKey.Stream(numel, encoding, indices.Length, encoded);
         if (_options.DeduplicateIndexSets && _sets.TryGetValue(k, out int shared)) return shared;
-        int section = WriteSection(encoded, P.SectionKind.Index, _options.AllowLz4);
+        // Raw indices asked for by the options are meant to be used in place: not compressed.
+        bool lz4 = _options.AllowLz4 && !(forced && encoding is IndexEncoding.RawU32 or IndexEncoding.RawU64);
+        int section = WriteSection(encoded, P.SectionKind.Index, lz4);
         return NewSet(k, new P.IndexSet
         {
             Encoding = ProtoMapping.ToProto(encoding), Count = (ulong)indices.Length, Numel = (ulong)numel, Section = (uint)section,
