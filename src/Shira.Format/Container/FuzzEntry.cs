@@ -95,7 +95,29 @@ internal static class FuzzEntry
     private static void ReadAll(ShiraReader reader, ShiraTensorInfo t)
     {
         var longs = new long[t.Nnz];
-        reader.ReadIndices(t, longs);
+        // The check-then-decode path must reach the same verdict (and code) as the decode, and the same indices.
+        IndexBlocks? blocks = null;
+        ShiraErrorCode? checkCode = null;
+        try
+        {
+            blocks = reader.CheckIndices(t);
+        }
+        catch (ShiraException e)
+        {
+            checkCode = e.Code;
+        }
+        try
+        {
+            reader.ReadIndices(t, longs);
+        }
+        catch (ShiraException e)
+        {
+            if (checkCode != e.Code)
+                throw new InvalidOperationException($"CheckIndices ({checkCode}) and ReadIndices ({e.Code}) disagree on '{t.Name}'", e);
+            throw;
+        }
+        if (checkCode is not null) throw new InvalidOperationException($"CheckIndices rejected '{t.Name}' ({checkCode}) but ReadIndices accepted it");
+        blocks!.Decode(0, blocks.Layout.BlockCount, new CompareSink(longs, t.Name));
         if (t.Numel <= 1L << 32)
         {
             var uints = new uint[t.Nnz];
@@ -106,5 +128,15 @@ internal static class FuzzEntry
         var values = new float[t.Nnz];
         reader.ReadValues(t, values);
         _ = reader.GetValueBytes(t).Length;
+    }
+
+    /// <summary>Fails when a block-decoded index differs from the whole-set decode.</summary>
+    private readonly struct CompareSink(long[] expected, string tensor) : Codecs.IIndexSink
+    {
+        public void Add(int position, ulong index)
+        {
+            if ((uint)position >= (uint)expected.Length || (ulong)expected[position] != index)
+                throw new InvalidOperationException($"IndexBlocks.Decode and ReadIndices disagree on '{tensor}' at position {position}");
+        }
     }
 }
