@@ -235,17 +235,7 @@ public class IndexBlocksTests
                 // Any k keeps the block valid; one at most 8 below the largest gap's width bounds the unary runs.
                 ulong max = gaps.Length == 0 ? 0 : gaps.Max();
                 int k = rng.Next(Math.Max(0, 64 - System.Numerics.BitOperations.LeadingZeroCount(max) - 8), 63);
-                var low = new List<bool>();
-                var unary = new List<bool>();
-                foreach (ulong g in gaps)
-                {
-                    for (int t = 0; t < k; t++) low.Add(((g >> t) & 1) != 0);
-                    for (ulong z = 0; z < g >> k; z++) unary.Add(false);
-                    unary.Add(true);
-                }
-                bodies.Add((byte)k);
-                bodies.AddRange(PackBits(low));
-                bodies.AddRange(PackBits(unary));
+                bodies.AddRange(ReferenceEncoderTests.RiceBlock(gaps, k));
             }
             else
             {
@@ -263,15 +253,6 @@ public class IndexBlocksTests
         }
         output.AddRange(bodies);
         return [.. output];
-    }
-
-    /// <summary>Bits LSB-first: bit t is bit t % 8 of byte t / 8.</summary>
-    private static byte[] PackBits(List<bool> bits)
-    {
-        var bytes = new byte[(bits.Count + 7) / 8];
-        for (int t = 0; t < bits.Count; t++)
-            if (bits[t]) bytes[t / 8] |= (byte)(1 << (t % 8));
-        return bytes;
     }
 
     [Fact]

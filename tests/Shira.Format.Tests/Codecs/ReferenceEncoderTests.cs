@@ -52,7 +52,8 @@ public class ReferenceEncoderTests
         return bytes;
     }
 
-    private static byte[] RiceBlock(ulong[] gaps, int k)
+    /// <summary>One DELTA_BITPACKED block body written bit by bit from the spec text (also used by IndexBlocksTests).</summary>
+    internal static byte[] RiceBlock(ulong[] gaps, int k)
     {
         var low = new List<bool>();
         var unary = new List<bool>();
