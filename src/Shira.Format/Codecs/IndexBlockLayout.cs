@@ -28,4 +28,14 @@ public readonly record struct IndexBlockLayout
 
     /// <summary>Number of indices in block <paramref name="block"/>.</summary>
     public int BlockLength(int block) => Math.Min(BlockSize, Count - BlockStart(block));
+
+    /// <summary>Checks a block range argument; returns the positions it covers, [from, to).</summary>
+    internal (int From, int To) Positions(int firstBlock, int blockCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstBlock);
+        ArgumentOutOfRangeException.ThrowIfNegative(blockCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstBlock, BlockCount - blockCount);
+        int end = firstBlock + blockCount;
+        return (Math.Min(Count, BlockStart(firstBlock)), end == BlockCount ? Count : BlockStart(end));
+    }
 }

@@ -27,10 +27,10 @@ public static partial class IndexCodec
                 CheckRawU32Allowed(numel);
                 CheckRawLength(encoded, count, 4, "RawU32");
                 if (BitConverter.IsLittleEndian) ValidateU32(MemoryMarshal.Cast<byte, uint>(encoded), numel);
-                else DecodeRawU32(encoded, numel, new long[count]);
+                else ScanRaw<U32Width, long>(encoded, numel, count, []);
                 return RawLayout(encoding, numel, count);
             case IndexEncoding.RawU64:
-                ValidateRawU64(encoded, numel, count);
+                ScanRaw<U64Width, long>(encoded, numel, count, []);
                 return RawLayout(encoding, numel, count);
             case IndexEncoding.DeltaBitPacked:
             case IndexEncoding.DeltaVarint:
@@ -48,7 +48,9 @@ public static partial class IndexCodec
         }
     }
 
-    private static IndexBlockLayout RawLayout(IndexEncoding encoding, long numel, int count) => new()
+    /// <summary>The layout of a set cut into fixed blocks of 2^<see cref="RawLog2Block"/> (raw encodings, and
+    /// structured sets once generated).</summary>
+    internal static IndexBlockLayout RawLayout(IndexEncoding encoding, long numel, int count) => new()
     {
         Encoding = encoding, Count = count, Numel = numel, Log2BlockSize = RawLog2Block,
         BlockCount = (int)(((long)count + (1 << RawLog2Block) - 1) >> RawLog2Block),
@@ -81,17 +83,13 @@ public static partial class IndexCodec
     public static void DecodeBlocks<TSink>(in IndexBlockLayout layout, ReadOnlySpan<byte> encoded, int firstBlock, int blockCount, TSink sink)
         where TSink : IIndexSink, allows ref struct
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(firstBlock);
-        ArgumentOutOfRangeException.ThrowIfNegative(blockCount);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstBlock, layout.BlockCount - blockCount);
+        var (from, to) = layout.Positions(firstBlock, blockCount);
         if (blockCount == 0) return;
         switch (layout.Encoding)
         {
             case IndexEncoding.RawU32:
             case IndexEncoding.RawU64:
                 {
-                    int from = layout.BlockStart(firstBlock);
-                    int to = firstBlock + blockCount == layout.BlockCount ? layout.Count : layout.BlockStart(firstBlock + blockCount);
                     if (layout.Encoding == IndexEncoding.RawU32) DecodeRawU32Range(encoded, layout.Count, from, to, sink);
                     else DecodeRawU64Range(encoded, layout.Count, from, to, sink);
                     return;

@@ -308,10 +308,17 @@ public static partial class IndexCodec
         Span<byte> padded = low.Length <= PaddedLow
             ? stackalloc byte[PaddedLow + 8]
             : (rented = ArrayPool<byte>.Shared.Rent(low.Length + 8));
-        low.CopyTo(padded);
-        padded.Slice(low.Length, 8).Clear();
-        ulong last = WalkRice(padded, unary, k, first, position, sink);
-        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        ulong last;
+        try
+        {
+            low.CopyTo(padded);
+            padded.Slice(low.Length, 8).Clear();
+            last = WalkRice(padded, unary, k, first, position, sink);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
         if (last >= numel) ThrowBlockOutOfRange((long)numel, unaryOffset);
         return last;
     }

@@ -36,27 +36,10 @@ public static partial class IndexCodec
             ShiraErrors.Throw(ShiraErrorCode.IndexEncodingCorrupt, $"RawU32 indices cannot address a tensor of {numel} elements (more than 2^32)", offset: 0);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeRawU32(ReadOnlySpan<byte> encoded, long numel, Span<long> destination)
     {
         CheckRawU32Allowed(numel);
-        CheckRawLength(encoded, destination.Length, 4, "RawU32");
-        // Chunked: decode branch-free, check the chunk once, rescan only a chunk that failed.
-        const int Chunk = 2048;
-        long prev = -1;
-        for (int start = 0; start < destination.Length; start += Chunk)
-        {
-            int end = Math.Min(destination.Length, start + Chunk);
-            long chunkPrev = prev;
-            bool bad = false;
-            for (int i = start; i < end; i++)
-            {
-                long v = BinaryPrimitives.ReadUInt32LittleEndian(encoded.Slice(4 * i));
-                bad |= v <= prev;
-                destination[i] = prev = v;
-            }
-            if (bad || prev >= numel) ThrowRawProblem(destination, start, end, chunkPrev, numel, 4);
-        }
+        ScanRaw<U32Width, long>(encoded, numel, destination.Length, destination);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -69,60 +52,19 @@ public static partial class IndexCodec
         ValidateU32(destination, numel);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeRawU64(ReadOnlySpan<byte> encoded, long numel, Span<long> destination)
-    {
-        CheckRawLength(encoded, destination.Length, 8, "RawU64");
-        const int Chunk = 2048;
-        long prev = -1;
-        for (int start = 0; start < destination.Length; start += Chunk)
-        {
-            int end = Math.Min(destination.Length, start + Chunk);
-            long chunkPrev = prev;
-            bool bad = false;
-            for (int i = start; i < end; i++)
-            {
-                // A u64 ≥ 2^63 reads as negative and fails the order check; the rescan names it out of range.
-                long v = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(8 * i));
-                bad |= v <= prev;
-                destination[i] = prev = v;
-            }
-            if (bad || prev >= numel) ThrowRawProblem(destination, start, end, chunkPrev, numel, 8);
-        }
-    }
+    private static void DecodeRawU64<T>(ReadOnlySpan<byte> encoded, long numel, Span<T> destination)
+        where T : unmanaged, IBinaryInteger<T> =>
+        ScanRaw<U64Width, T>(encoded, numel, destination.Length, destination);
 
+    /// <summary>Reads <paramref name="count"/> raw indices, stores them when <paramref name="destination"/> is not
+    /// empty (narrowed to <typeparamref name="T"/>: u32 only when numel ≤ 2^32) and checks them. Chunked: read
+    /// branch-free, check the chunk once, rescan only a chunk that failed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeRawU64(ReadOnlySpan<byte> encoded, long numel, Span<uint> destination)
+    private static void ScanRaw<TWidth, T>(ReadOnlySpan<byte> encoded, long numel, int count, Span<T> destination)
+        where TWidth : struct, IRawWidth where T : unmanaged, IBinaryInteger<T>
     {
-        CheckRawLength(encoded, destination.Length, 8, "RawU64");
-        const int Chunk = 2048;
-        long prev = -1;
-        for (int start = 0; start < destination.Length; start += Chunk)
-        {
-            int end = Math.Min(destination.Length, start + Chunk);
-            long chunkPrev = prev;
-            bool bad = false;
-            for (int i = start; i < end; i++)
-            {
-                long v = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(8 * i));
-                bad |= v <= prev;
-                destination[i] = (uint)v;
-                prev = v;
-            }
-            if (bad || prev >= numel)
-            {
-                // Re-read as longs to name the culprit (numel ≤ 2^32 here, so an in-range value fits the u32 we wrote).
-                Span<long> scratch = new long[end - start];
-                for (int i = start; i < end; i++) scratch[i - start] = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(8 * i));
-                ThrowRawProblem(scratch, 0, end - start, chunkPrev, numel, 8, start);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ValidateRawU64(ReadOnlySpan<byte> encoded, long numel, int count)
-    {
-        CheckRawLength(encoded, count, 8, "RawU64");
+        CheckRawLength(encoded, count, TWidth.Width, TWidth.Name);
+        bool store = !destination.IsEmpty;
         const int Chunk = 2048;
         long prev = -1;
         for (int start = 0; start < count; start += Chunk)
@@ -132,17 +74,38 @@ public static partial class IndexCodec
             bool bad = false;
             for (int i = start; i < end; i++)
             {
-                long v = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(8 * i));
+                long v = TWidth.Read(encoded, i);
                 bad |= v <= prev;
+                if (store) destination[i] = T.CreateTruncating(v);
                 prev = v;
             }
-            if (bad || prev >= numel)
-            {
-                var scratch = new long[end - start];
-                for (int i = start; i < end; i++) scratch[i - start] = BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(8 * i));
-                ThrowRawProblem(scratch, 0, end - start, chunkPrev, numel, 8, start);
-            }
+            if (bad || prev >= numel) ThrowRawProblem<TWidth>(encoded, start, end, chunkPrev, numel);
         }
+    }
+
+    /// <summary>How one raw index is read.</summary>
+    private interface IRawWidth
+    {
+        static abstract int Width { get; }
+        static abstract string Name { get; }
+        static abstract long Read(ReadOnlySpan<byte> encoded, int i);
+    }
+
+    private readonly struct U32Width : IRawWidth
+    {
+        public static int Width => 4;
+        public static string Name => "RawU32";
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static long Read(ReadOnlySpan<byte> encoded, int i) => BinaryPrimitives.ReadUInt32LittleEndian(encoded.Slice(4 * i));
+    }
+
+    private readonly struct U64Width : IRawWidth
+    {
+        public static int Width => 8;
+        public static string Name => "RawU64";
+        // A u64 ≥ 2^63 reads as negative: it fails the order check, and the rescan names it out of range.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static long Read(ReadOnlySpan<byte> encoded, int i) => BinaryPrimitives.ReadInt64LittleEndian(encoded.Slice(8 * i));
     }
 
     /// <summary>Validates u32 indices in place (strictly increasing, below numel).</summary>
@@ -180,14 +143,14 @@ public static partial class IndexCodec
     }
 
     /// <summary>Finds and reports the first bad value of a chunk that failed the fast check.</summary>
-    private static void ThrowRawProblem(ReadOnlySpan<long> values, int start, int end, long prev, long numel, int width, int indexBase = 0)
+    private static void ThrowRawProblem<TWidth>(ReadOnlySpan<byte> encoded, int start, int end, long prev, long numel)
+        where TWidth : struct, IRawWidth
     {
         for (int i = start; i < end; i++)
         {
-            long v = values[i];
-            int at = indexBase + i;
-            if (v < 0 || v >= numel) ThrowOutOfRange(at, v, numel, (long)width * at);
-            if (v <= prev) ThrowNotIncreasing(at, v, prev, (long)width * at);
+            long v = TWidth.Read(encoded, i);
+            if (v < 0 || v >= numel) ThrowOutOfRange(i, v, numel, (long)TWidth.Width * i);
+            if (v <= prev) ThrowNotIncreasing(i, v, prev, (long)TWidth.Width * i);
             prev = v;
         }
     }

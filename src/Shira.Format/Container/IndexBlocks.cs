@@ -11,9 +11,6 @@ namespace Shira.Format.Container;
 /// </summary>
 public sealed class IndexBlocks
 {
-    /// <summary>log2 of the block size of a generated (structured) set.</summary>
-    internal const int MaterializedLog2Block = 12;
-
     private readonly ShiraReader _reader;
     private readonly string _tensor;
     private readonly int _section;
@@ -57,11 +54,7 @@ public sealed class IndexBlocks
     {
         if (_materialized is not null)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(firstBlock);
-            ArgumentOutOfRangeException.ThrowIfNegative(blockCount);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(firstBlock, _layout.BlockCount - blockCount);
-            int from = _layout.BlockStart(firstBlock);
-            int to = firstBlock + blockCount == _layout.BlockCount ? _layout.Count : _layout.BlockStart(firstBlock + blockCount);
+            var (from, to) = _layout.Positions(firstBlock, blockCount);
             for (int i = from; i < to; i++) sink.Add(i, (ulong)_materialized[i]);
             return;
         }

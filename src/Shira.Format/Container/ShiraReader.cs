@@ -195,11 +195,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
         {
             var all = new long[set.Count];
             StructuredMask.Generate(set.StructRows, set.StructCols, set.RowList, set.ColList, set.Diagonal, all);
-            return new IndexBlocks(this, tensor.Name, -1, all, new IndexBlockLayout
-            {
-                Encoding = IndexEncoding.Structured, Count = all.Length, Numel = set.Numel, Log2BlockSize = IndexBlocks.MaterializedLog2Block,
-                BlockCount = (int)(((long)all.Length + (1 << IndexBlocks.MaterializedLog2Block) - 1) >> IndexBlocks.MaterializedLog2Block),
-            });
+            return new IndexBlocks(this, tensor.Name, -1, all, IndexCodec.RawLayout(IndexEncoding.Structured, set.Numel, all.Length));
         }
         var bytes = SectionData(set.Section, tensor.Name);
         try
