@@ -20,6 +20,8 @@ public static partial class AdapterMerge
         foreach (var (p, s) in adapters)
             if (!float.IsFinite(s)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {s} for '{p}' is not finite", p);
         var sw = Stopwatch.StartNew();
+        // The base must not change under the merge, nor be half-patched by an interrupted in-place operation.
+        using var guard = BaseModel.OpenForReading(basePath);
         using var checkpoint = SafetensorsCheckpoint.Open(basePath);
         var readers = new List<ShiraReader>(adapters.Count);
         try

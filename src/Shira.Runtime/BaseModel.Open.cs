@@ -12,6 +12,7 @@ public sealed partial class BaseModel
     private readonly List<AppliedAdapter> _applied = [];
     private readonly BaseModelOptions _options;
     private readonly JournalStore _journal;
+    private BaseLock? _lock;
     private bool _disposed;
 
     private BaseModel(string path, BaseOpenMode mode, BaseModelOptions options, MappedShard[] shards,
@@ -40,6 +41,9 @@ public sealed partial class BaseModel
         var shards = new MappedShard[files.Count];
         BaseModel? model = null;
         bool ok = false;
+        // Writers exclusive, readers shared, both for the model's lifetime (see BaseLock): taken before the first map,
+        // so that a reader never maps a base another process is patching, and two writers never interleave.
+        var baseLock = mode == BaseOpenMode.InPlace ? BaseLock.AcquireExclusive(path) : BaseLock.AcquireShared(path);
         try
         {
             var tensors = new Dictionary<string, BaseTensor>(StringComparer.Ordinal);
@@ -54,7 +58,8 @@ public sealed partial class BaseModel
                         throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", files[s], t.Name);
                 }
             }
-            model = new BaseModel(path, mode, options, shards, tensors);
+            model = new BaseModel(path, mode, options, shards, tensors) { _lock = baseLock };
+            baseLock = null;
             model.LoadJournal();
             ok = true;
             return model;
@@ -65,6 +70,7 @@ public sealed partial class BaseModel
             {
                 if (model is not null) model.Dispose();
                 else foreach (var s in shards) s?.Dispose();
+                baseLock?.Dispose();
             }
         }
     }
@@ -86,6 +92,8 @@ public sealed partial class BaseModel
         if (_disposed) return;
         _disposed = true;
         foreach (var s in _shards) s?.Dispose();
+        _lock?.Dispose();
+        _lock = null;
         foreach (var a in _applied)
             foreach (var t in a.Tensors) t.Release();
         _applied.Clear();

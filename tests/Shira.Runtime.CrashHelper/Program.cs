@@ -3,12 +3,14 @@ using Shira.Format;
 using Shira.Format.Container;
 using Shira.Runtime;
 
-// Usage: apply BASE ADAPTER [SCALE] | revert BASE | switch BASE TO
+// Usage: apply BASE ADAPTER [SCALE] | revert BASE | switch BASE TO | hold BASE inplace|cow
 // Prints READY once the base is open (so a test can time random kills after it) and DONE at the end.
+// `hold` keeps the base open (and so its lock) until standard input closes.
 try
 {
     string verb = args[0], basePath = args[1];
-    using var model = BaseModel.Open(basePath, BaseOpenMode.InPlace);
+    var mode = verb == "hold" && args[2] == "cow" ? BaseOpenMode.CopyOnWrite : BaseOpenMode.InPlace;
+    using var model = BaseModel.Open(basePath, mode);
     Console.Out.WriteLine("READY");
     Console.Out.Flush();
     switch (verb)
@@ -22,6 +24,9 @@ try
             }
         case "revert":
             model.Revert();
+            break;
+        case "hold":
+            Console.In.ReadToEnd();
             break;
         case "switch":
             {

@@ -134,10 +134,15 @@ public enum ShiraErrorCode
     NotApplied = 6007,
     /// <summary>Fused adapters disagree on a target tensor (shape, dtype, semantics).</summary>
     FuseConflict = 6008,
+    /// <summary>Another process holds the base's in-place lock (an in-place apply, revert, switch or recover is
+    /// running, or a reader has the base open while an in-place writer asks for it); the message names its pid.</summary>
+    BaseLocked = 6009,
 
     // ---- 9xxx: I/O and usage ------------------------------------------------------------------
     /// <summary>The file could not be opened, read or written.</summary>
     IoError = 9001,
     /// <summary>Bad command-line or API arguments.</summary>
     Usage = 9002,
+    /// <summary>A path given as a file is not a regular file (a directory, FIFO, socket or device).</summary>
+    NotRegularFile = 9003,
 }
