@@ -11,6 +11,7 @@ public sealed partial class BaseModel
         ArgumentNullException.ThrowIfNull(basePath);
         if (!File.Exists(basePath) && !Directory.Exists(basePath))
             throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{basePath}' does not exist", basePath);
+        if (!Directory.Exists(basePath)) Shira.Format.IO.RegularFile.Check(basePath);
         // Like every in-place operation, recovery holds the writer's lock: it never rolls back a live operation.
         using (BaseLock.AcquireExclusive(basePath))
             if (!Directory.Exists(JournalStore.PathFor(basePath)))

@@ -78,7 +78,11 @@ public sealed partial class BaseModel
     /// <summary>The shard files of a base: the file itself, or those listed by a sharded checkpoint's index.</summary>
     private static IReadOnlyList<string> ShardFiles(string path, SafetensorsOptions? options)
     {
-        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return [path];
+        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            Shira.Format.IO.RegularFile.Check(path); // before the lock file is made beside it
+            return [path];
+        }
         if (!File.Exists(path) && !Directory.Exists(path))
             throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
         using var checkpoint = SafetensorsCheckpoint.Open(path, options);

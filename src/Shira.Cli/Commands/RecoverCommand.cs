@@ -15,8 +15,6 @@ internal static class RecoverCommand
         command.SetAction(r => CommandRunner.Run(() =>
         {
             string basePath = r.GetValue(baseArg)!;
-            if (!File.Exists(basePath) && !Directory.Exists(basePath))
-                throw new UsageException($"'{basePath}' does not exist");
             var result = BaseModel.Recover(basePath);
             var report = new Report();
             report.Summary("base", basePath).Summary("journal found", result.JournalFound)

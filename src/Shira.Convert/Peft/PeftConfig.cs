@@ -67,6 +67,7 @@ public sealed record PeftConfig
     public static PeftConfig Load(string path)
     {
         byte[] bytes;
+        Shira.Format.IO.RegularFile.Check(path);
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.Io(path, e); }
         return Parse(bytes, path);

@@ -379,6 +379,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
 
         public static MappedFile Open(string path)
         {
+            Shira.Format.IO.RegularFile.Check(path);
             var m = new MappedFile();
             FileStream? fs = null;
             try

@@ -27,6 +27,7 @@ public sealed unsafe partial class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path, SafetensorsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        IO.RegularFile.Check(path);
         FileStream stream;
         try
         {

@@ -35,6 +35,7 @@ internal sealed unsafe class MappedShard : IDisposable
 
     public static MappedShard Open(string path, BaseOpenMode mode, SafetensorsOptions? options)
     {
+        Shira.Format.IO.RegularFile.Check(path);
         FileStream? fs = null;
         MappedShard? shard = null;
         try
