@@ -2,6 +2,7 @@ using Shira.Bench.Codecs;
 using Shira.Bench.Container;
 using Shira.Bench.Convert;
 using Shira.Bench.Experiments;
+using Shira.Bench.Faults;
 using Shira.Bench.Runtime;
 
 namespace Shira.Bench;
@@ -20,6 +21,7 @@ public static class Program
             ["container"] = (".shira container: write, open, full validation and reads vs memcpy (32 LLaMA-7B q_proj-sized tensors)", ContainerSuite.Run),
             ["convert"] = ("LoRA→SHiRA on LLaMA-7B modules (time, peak memory) and lossless PEFT SHiRA import size", ConvertSuite.Run),
             ["experiments"] = ("tiny LLaMA: SHiRA masks vs LoRA at equal parameters, memory, fusion concept loss (~10-15 min)", ExperimentsSuite.Run),
+            ["manytensors"] = ("generate a 300k-tensor .shira and a 150k-module PEFT folder for bench/manytensors.sh", ManyTensorsSuite.Run),
             ["runtime"] = ("apply/revert/switch on a LLaMA-7B block vs a C scatter loop and TorchSharp LoRA fusion", RuntimeSuite.Run),
         };
 

@@ -9,8 +9,6 @@ namespace Shira.Convert;
 /// <summary>Shared steps of the converters.</summary>
 internal static class Plans
 {
-    private const long LargeHeapBytes = 256L << 20;
-
     /// <summary>Sorts plans by target, refusing two plans for one target.</summary>
     public static List<TargetPlan> Order(List<TargetPlan> plans, string file)
     {
@@ -33,9 +31,6 @@ internal static class Plans
             {
                 var r = plan.Write(w);
                 if (r is not null) reports.Add(r);
-                // A module's delta buffers are large-object-heap garbage once written; collect them now rather than
-                // let the heap grow by one module per step, so peak memory stays about one module.
-                if (GC.GetTotalMemory(forceFullCollection: false) > LargeHeapBytes) GC.Collect();
                 progress?.Report(new ConvertProgress(++done, plans.Count, plan.Target));
             }
         }, writerOptions);
