@@ -8,7 +8,11 @@ namespace Shira.Cli;
 public static class Program
 {
     /// <summary>Runs the command line; returns the process exit code.</summary>
-    public static int Main(string[] args) => Run(args);
+    public static int Main(string[] args)
+    {
+        CommandRunner.InstallSignalHandlers();
+        return Run(args);
+    }
 
     /// <summary>Builds the command tree. Each command lives in its own file under Commands/.</summary>
     internal static RootCommand BuildRoot()

@@ -152,18 +152,5 @@ public static class PeftShiraExporter
         return ms.ToArray();
     }
 
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string tmp = path + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp";
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw ShiraErrors.Io(path, e);
-        }
-    }
+    private static void WriteAtomically(string path, byte[] bytes) => Shira.Format.IO.AtomicFile.Write(path, fs => fs.Write(bytes));
 }
