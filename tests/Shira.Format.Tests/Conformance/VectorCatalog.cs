@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Shira.Format.Codecs;
 using Shira.Format.Container;
+using Shira.Format.Tests.Codecs;
 using Shira.Format.Tests.Container;
 using P = Shira.Format.Manifest.Proto;
 
@@ -74,6 +75,26 @@ internal static class VectorCatalog
         return (r, c, idx);
     }
 
+    // ---- LZ4 blocks written sequence by sequence (spec §5.1) -------------------------------------
+    /// <summary>16 bytes: four f32 values, the literal pattern of the hand-made LZ4 value blocks.</summary>
+    private static byte[] Pattern() => System.Runtime.InteropServices.MemoryMarshal.AsBytes(Values(4).AsSpan()).ToArray();
+
+    /// <summary>A valid block decoding to 256 bytes: 16 literals, an overlapping match (offset 16, 228 bytes) ending
+    /// at 244 = 256 − 12, then 12 literals. Each invalid LZ4 vector changes one thing in it.</summary>
+    internal static Lz4Seq[] Lz4Base() => [new(Pattern(), 16, 228), new(Pattern()[4..])];
+
+    /// <summary>One tensor "w" [16, 16] (64 raw-u32 indices) whose 256-byte f32 value section is stored as
+    /// <paramref name="block"/>, an LZ4 block declared to decode to <paramref name="decoded"/> bytes.</summary>
+    internal static byte[] Lz4Values(byte[] block, int decoded = 256)
+    {
+        var img = ContainerImage.Parse(Write(new AdapterMetadata { Name = "lz4" },
+            w => w.AddTensor(Spec("w", [16, 16], IndexEncoding.RawU32), Stride(0, 4, 64), Values(64)), new ShiraWriterOptions { AllowLz4 = false }));
+        img.ReplaceSection(1, block, P.SectionCodec.Lz4Block, (ulong)decoded);
+        return img.Build();
+    }
+
+    private static byte[] Lz4Values(Func<Lz4Seq[], Lz4Seq[]> change) => Lz4Values(Lz4Sequences.Write(change(Lz4Base())));
+
     public static IReadOnlyList<Vector> All { get; } =
     [
         // ---- valid ---------------------------------------------------------------------------
@@ -111,6 +132,8 @@ internal static class VectorCatalog
             () => Write(new AdapterMetadata { Name = "lz4" }, w =>
                 w.AddTensor(Spec("w", [32, 32], IndexEncoding.RawU64), Stride(0, 2, 512), new float[512]),
                 new ShiraWriterOptions { CompressValues = true })),
+        new("valid/lz4_overlap_match.shira", "hand-made LZ4 value block: 16 literals, an overlapping match (offset 16) ending 12 bytes before the end, 12 literals", null,
+            () => Lz4Values(Lz4Sequences.Write(Lz4Base()))),
         new("valid/replace_and_edges.shira", "replace semantics; nnz = 0; nnz = numel; rank 1 and rank 4", null,
             () => Write(new AdapterMetadata { Name = "edges" }, w =>
             {
@@ -219,6 +242,26 @@ internal static class VectorCatalog
             img.ResealSection(0);
             return img.Build();
         }),
+        new("invalid/lz4_offset_zero.shira", "LZ4 value block whose match has offset 0 (the crafted file of issue 9)", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0] with { Offset = 0 }, q[1]])),
+        new("invalid/lz4_match_in_last_12.shira", "LZ4 value block whose last match starts 11 bytes before the end (MFLIMIT)", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0], new(Pattern()[4..5], 4, 4), new(Pattern()[9..])])),
+        new("invalid/lz4_match_in_last_5.shira", "LZ4 value block whose match ends 4 bytes before the end (LASTLITERALS)", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0] with { Match = 236 }, new(Pattern()[12..])])),
+        new("invalid/lz4_ends_with_match.shira", "LZ4 value block whose last sequence is a match", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0] with { Match = 240 }])),
+        new("invalid/lz4_last_token_match_bits.shira", "LZ4 value block whose literals-only last token has match-length bits", ShiraErrorCode.CodecError, () =>
+        {
+            var block = Lz4Sequences.Write(Lz4Base());
+            block[^13] |= 0x01; // the last token (12 literals follow it)
+            return Lz4Values(block);
+        }),
+        new("invalid/lz4_trailing_byte.shira", "LZ4 value block with a byte after its last sequence", ShiraErrorCode.CodecError,
+            () => Lz4Values([.. Lz4Sequences.Write(Lz4Base()), 0x00])),
+        new("invalid/lz4_short.shira", "LZ4 value block decoding to 255 of the declared 256 bytes", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0], new(Pattern()[4..15])])),
+        new("invalid/lz4_overlong_literals.shira", "LZ4 value block whose last literal run overflows the declared 256 bytes", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0], new([.. Pattern()[3..]])])),
         new("invalid/bad_decoded_length.shira", "uncompressed value section declares another decoded length", ShiraErrorCode.BadDecodedLength, () => Mutate(i => i.Manifest.Sections[1].DecodedLength += 4)),
         new("invalid/nnz_exceeds_numel.shira", "nnz 65 for an 8x8 tensor", ShiraErrorCode.NnzExceedsNumel, () => Mutate(i => { i.Manifest.Tensors[0].Nnz = 65; i.Manifest.IndexSets[0].Count = 65; })),
         new("invalid/index_out_of_range.shira", "a raw u32 index equal to numel (re-sealed)", ShiraErrorCode.IndexOutOfRange, () => Mutate(i =>
