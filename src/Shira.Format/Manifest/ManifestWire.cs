@@ -5,7 +5,7 @@ using P = Shira.Format.Manifest.Proto;
 namespace Shira.Format.Manifest;
 
 /// <summary>
-/// The wire-format check of spec/SPEC.md §6.1 ("valid protobuf"): one forward pass over the manifest bytes, driven by
+/// The wire-format check of spec/SPEC.md §6.6 ("valid protobuf"): one forward pass over the manifest bytes, driven by
 /// the descriptors generated from shira.proto, that reports the first malformed byte as
 /// <see cref="ShiraErrorCode.ManifestMalformed"/> before any protobuf library sees the bytes. Protobuf parsers differ
 /// (or silently truncate, replace and skip) exactly where this check rejects, so a manifest that passes it means the
