@@ -234,7 +234,7 @@ public sealed partial class BaseModel
         PreparedEntry.RethrowFirst(() => Parallel.For(0, count, Parallelism, i =>
         {
             body(i);
-            if (crashPoint is not null && Interlocked.Increment(ref done) == (count + 1) / 2) CrashPoints.Hit(crashPoint);
+            if (crashPoint is not null && CrashPoints.Armed && Interlocked.Increment(ref done) == (count + 1) / 2) CrashPoints.Hit(crashPoint);
         }));
     }
 

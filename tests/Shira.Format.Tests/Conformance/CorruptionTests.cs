@@ -1,3 +1,4 @@
+using Shira.Fuzz;
 using Shira.Format.Codecs;
 using Shira.Format.Container;
 using Shira.Format.Tests.Container;
