@@ -23,6 +23,7 @@ gcc -std=c11 -O1 -ffp-contract=off -Wall -Wextra -Werror -I "$lib" tests/native/
   -L "$lib" -lshira -Wl,-rpath,"$lib" -lm -o "$out/shira_test"
 
 ex=fixtures/peft/llama_tiny
+rm -f "$out/peft.shira" "$out/peft.bf16.shira"
 "${shira[@]}" convert "$ex/shira" -o "$out/peft.shira" --base "$ex/base/model.safetensors" > /dev/null
 "${shira[@]}" convert "$ex/shira" -o "$out/peft.bf16.shira" --base "$ex/base/model.bf16.safetensors" > /dev/null
 "$out/shira_test" fixtures/conformance "$ex" "$out/peft.shira" "$out/peft.bf16.shira"
