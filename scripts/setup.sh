@@ -4,7 +4,8 @@
 #   out/native/shira         the `shira` command, one Native AOT executable (no .NET runtime needed to run it)
 #   out/native/libshira.so   the C library, with its header out/native/shira.h
 #   out/wheel/shira-*.whl    the Python package (pip install --no-index out/wheel/shira-*.whl)
-# Usage: scripts/setup.sh [--no-apt] [--only shira|libshira|wheel]...   (the .NET 10 SDK must be on PATH)
+# Usage: scripts/setup.sh [--no-apt] [--only shira|libshira|wheel|deps]...   (the .NET 10 SDK must be on PATH;
+#        --only deps installs the prerequisites and builds nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

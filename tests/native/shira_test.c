@@ -7,9 +7,9 @@
  *     the base back bit for bit;
  *   - bad arguments: NULL pointers, forged and closed handles, short buffers (nothing written), wrong dtype/shape.
  *
- * Build and run (see .ci/run):
+ * Build and run with tests/native/run.sh (used by .ci/run), which does:
  *   gcc -std=c11 -O1 -ffp-contract=off -Wall -Wextra -Werror -I src/Shira.Native/include tests/native/shira_test.c \
- *       -L DIR -lshira -Wl,-rpath,DIR -o shira_test
+ *       -L DIR -lshira -Wl,-rpath,DIR -lm -o shira_test
  *   ./shira_test fixtures/conformance fixtures/peft/llama_tiny ADAPTER_F32.shira ADAPTER_BF16.shira
  * Prints "N passed, N failed" last; exits 1 on any failure.
  */
