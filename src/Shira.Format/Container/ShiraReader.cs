@@ -219,7 +219,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
     /// <summary>Moves a codec error's offset into the file, names the file and tensor.</summary>
     internal ShiraException RelocateIndexError(ShiraException e, int section, string tensor) => Relocate(e, section, tensor);
 
-    /// <summary>The stored values as raw little-endian bytes of <see cref="ShiraTensorInfo.ValueType"/>: a zero-copy
+    /// <summary>The stored values as raw little-endian bytes of <see cref="ShiraTensorInfo.ValueDType"/>: a zero-copy
     /// view of the map when uncompressed; decoded into a cached buffer otherwise. Valid while the reader lives.</summary>
     public ReadOnlySpan<byte> GetValueBytes(ShiraTensorInfo tensor)
     {
@@ -232,7 +232,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
     {
         var bytes = GetValueBytes(tensor);
         var dest = Destination(destination, tensor.Nnz, tensor.Name);
-        FloatSpans.ToSingle(bytes, tensor.ValueType, dest);
+        FloatSpans.ToSingle(bytes, tensor.ValueDType, dest);
     }
 
     /// <inheritdoc />

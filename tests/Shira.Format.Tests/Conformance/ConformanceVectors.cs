@@ -1,3 +1,4 @@
+using Shira.Fuzz;
 using System.Text;
 using System.Text.Json;
 using Shira.Format.Container;

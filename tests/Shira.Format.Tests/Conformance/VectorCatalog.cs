@@ -42,7 +42,7 @@ internal static class VectorCatalog
         Samples.Write(meta, add, options);
 
     private static TensorSpec Spec(string name, long[] shape, IndexEncoding enc = IndexEncoding.Auto, ValueDType type = ValueDType.F32) =>
-        new() { Name = name, Shape = shape, IndexEncoding = enc, ValueType = type };
+        new() { Name = name, Shape = shape, IndexEncoding = enc, ValueDType = type };
 
     /// <summary>Two tensors: "a" (raw u32 indices, f32 values) then "b" (delta bit-packed, f32).</summary>
     private static byte[] Base() => Write(new AdapterMetadata { Name = "base" }, w =>
