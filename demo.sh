@@ -16,18 +16,18 @@ shira() { dotnet out/shira/shira.dll "$@"; }
 
 ex=fixtures/peft/llama_tiny
 echo "== convert: PEFT SHiRA folder -> .shira (checked against, and fingerprinted for, the fp32 and bf16 bases)"
-shira convert "$ex/shira" -o out/demo/adapter.shira --base "$ex/base/model.safetensors"
-shira convert "$ex/shira" -o out/demo/adapter.bf16.shira --base "$ex/base/model.bf16.safetensors"
+shira convert "$ex/shira" -o out/demo/adapter.shira --force --base "$ex/base/model.safetensors"
+shira convert "$ex/shira" -o out/demo/adapter.bf16.shira --force --base "$ex/base/model.bf16.safetensors"
 echo "== inspect"
 shira inspect out/demo/adapter.shira
 echo "== validate"
 shira validate out/demo/adapter.shira
 echo "== apply to the fp32 and bf16 bases"
-shira apply "$ex/base/model.safetensors" out/demo/adapter.shira -o out/demo/merged.safetensors
-shira apply "$ex/base/model.bf16.safetensors" out/demo/adapter.bf16.shira -o out/demo/merged.bf16.safetensors
+shira apply "$ex/base/model.safetensors" out/demo/adapter.shira -o out/demo/merged.safetensors --force
+shira apply "$ex/base/model.bf16.safetensors" out/demo/adapter.bf16.shira -o out/demo/merged.bf16.safetensors --force
 echo "== compare with PEFT's merge_and_unload() output: a diff must find 0 changed entries"
 for f in merged.safetensors merged.bf16.safetensors; do
-  report=$(shira diff "$ex/shira/$f" "out/demo/$f" --exact -o out/demo/check.shira --json)
+  report=$(shira diff "$ex/shira/$f" "out/demo/$f" --exact -o out/demo/check.shira --force --json)
   if ! grep -qE '"nnz": 0,?$' <<<"$report"; then
     echo "$report" >&2; echo "demo.sh: out/demo/$f differs from PEFT's $ex/shira/$f" >&2; exit 1
   fi
