@@ -25,7 +25,7 @@ internal static class FuseCommand
         command.SetAction(r => CommandRunner.Run(() =>
         {
             var paths = r.GetValue(inputs)!;
-            var w = r.GetValue(weights) ?? Enumerable.Repeat(1f, paths.Length).ToArray();
+            var w = r.GetValue(weights) is { Length: > 0 } given ? given : Enumerable.Repeat(1f, paths.Length).ToArray();
             if (w.Length != paths.Length)
                 throw new UsageException($"--weights: {w.Length} values for {paths.Length} adapters; expected one weight per adapter");
             var options = new FuseOptions
