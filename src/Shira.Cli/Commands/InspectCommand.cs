@@ -52,7 +52,7 @@ internal static class InspectCommand
                 Spellings.Of(t.ValueType) + Codec(t.ValueCodec),
                 bpn.ToString("F2", CultureInfo.InvariantCulture), MaskText(t.Mask),
             ]);
-            tensors?.Add(new JsonObject
+            tensors?.Add((JsonNode)new JsonObject
             {
                 ["tensor"] = t.Name,
                 ["shape"] = JsonOutput.Integers(t.Shape),

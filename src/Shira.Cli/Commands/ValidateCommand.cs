@@ -34,7 +34,7 @@ internal static class ValidateCommand
             anyIo |= io;
             anyInvalid |= !validation.IsValid && !io;
             if (validation.IsValid) valid++;
-            results.Add(new JsonObject
+            results.Add((JsonNode)new JsonObject
             {
                 ["file"] = path,
                 ["valid"] = validation.IsValid,

@@ -39,7 +39,7 @@ internal static class ConversionView
                 row.Add(TextFormat.Real(t.RelativeError));
                 row.Add(TextFormat.Real(t.EnergyKept));
             }
-            json.Add(entry);
+            json.Add((JsonNode)entry);
             rows.Add(row.ToArray());
         }
         Column[] columns = withErrors

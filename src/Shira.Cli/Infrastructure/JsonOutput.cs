@@ -72,7 +72,7 @@ internal static class JsonOutput
     public static JsonArray Integers(IEnumerable<long> values)
     {
         var array = new JsonArray();
-        foreach (var v in values) array.Add(v);
+        foreach (var v in values) array.Add((JsonNode)JsonValue.Create(v));
         return array;
     }
 
@@ -80,7 +80,7 @@ internal static class JsonOutput
     public static JsonArray Strings(IEnumerable<string> values)
     {
         var array = new JsonArray();
-        foreach (var v in values) array.Add(v);
+        foreach (var v in values) array.Add((JsonNode)JsonValue.Create(v));
         return array;
     }
 
@@ -88,7 +88,7 @@ internal static class JsonOutput
     public static JsonArray Objects<T>(IEnumerable<T> items, Func<T, JsonObject> map)
     {
         var array = new JsonArray();
-        foreach (var item in items) array.Add(map(item));
+        foreach (var item in items) array.Add((JsonNode)map(item)); // the JsonNode overload: no reflection
         return array;
     }
 }
