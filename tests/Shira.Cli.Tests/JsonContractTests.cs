@@ -190,6 +190,20 @@ public sealed class JsonContractTests
         Assert.Equal("1.0", JsonOutput.SchemaVersion);
     }
 
+    [Fact]
+    public void Snapshots_of_an_error_and_a_conversion()
+    {
+        var error = CliHarness.Run("inspect", "/nonexistent/dir/x.shira", "--json");
+        OutputSchemas.AssertValid("inspect", error.Out);
+        Snapshooter.Xunit.Snapshot.Match(error.Out, "inspect_error_json");
+
+        using var dir = new TempDir();
+        var run = CliHarness.Run("convert", Path.Combine(Example, "lora"), "-o", dir.File("a.shira"), "--budget", "lora", "--json");
+        Assert.True(run.Exit == 0, run.Err);
+        OutputSchemas.AssertValid("convert", run.Out);
+        Snapshooter.Xunit.Snapshot.Match(run.Out.Replace(dir.Path, "OUT").Replace(Example, "EXAMPLE"), "convert_lora_budget_json");
+    }
+
     private static string ConvertShira(TempDir dir)
     {
         string path = dir.File("a.shira");
