@@ -37,7 +37,7 @@ internal static class ConvertCommand
                 Mode = r.GetValue(density) is not null ? SparsifyMode.Density : r.GetValue(energy) is not null ? SparsifyMode.Energy : SparsifyMode.LoraBudget,
                 Density = r.GetValue(density) ?? 1,
                 Energy = r.GetValue(energy) ?? 0.99,
-                Values = ValueDTypeOption.Parse(r.GetValue(values)),
+                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)),
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             string outPath = OutputPaths.ClaimFile(r.GetValue(output)!, r.GetValue(force));

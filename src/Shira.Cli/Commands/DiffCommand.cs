@@ -31,7 +31,7 @@ internal static class DiffCommand
             {
                 Density = r.GetValue(density),
                 Global = r.GetValue(global),
-                Values = ValueDTypeOption.Parse(r.GetValue(values)) ?? Format.ValueDType.F32,
+                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Format.ValueDType.F32,
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             string outPath = OutputPaths.ClaimFile(r.GetValue(output)!, r.GetValue(force));

@@ -30,7 +30,7 @@ internal static class FuseCommand
                 throw new UsageException($"--weights: {w.Length} values for {paths.Length} adapters; expected one weight per adapter");
             var options = new FuseOptions
             {
-                ValueType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Format.ValueDType.F32,
+                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Format.ValueDType.F32,
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             string outPath = OutputPaths.ClaimFile(r.GetValue(output)!, r.GetValue(force));

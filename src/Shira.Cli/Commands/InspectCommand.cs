@@ -48,8 +48,8 @@ internal static class InspectCommand
             rows?.Add([
                 t.Name, TextFormat.Shape(t.Shape), Spellings.Of(t.BaseDType), Spellings.Of(t.Semantics), TextFormat.Real(t.Scale),
                 TextFormat.Integer(t.Nnz), TextFormat.Density(density),
-                Spellings.Of(t.IndexEncoding) + Codec(t.IndexCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : ""),
-                Spellings.Of(t.ValueType) + Codec(t.ValueCodec),
+                Spellings.Of(t.IndexEncoding) + Codec(t.IndexSectionCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : ""),
+                Spellings.Of(t.ValueDType) + Codec(t.ValueSectionCodec),
                 bpn.ToString("F2", CultureInfo.InvariantCulture), MaskText(t.Mask),
             ]);
             tensors?.Add((JsonNode)new JsonObject
@@ -63,11 +63,11 @@ internal static class InspectCommand
                 ["numel"] = t.Numel,
                 ["density"] = density,
                 ["index_encoding"] = Spellings.Of(t.IndexEncoding),
-                ["index_codec"] = Spellings.Of(t.IndexCodec),
+                ["index_codec"] = Spellings.Of(t.IndexSectionCodec),
                 ["index_set"] = t.IndexSetId,
                 ["index_bytes"] = t.IndexStoredBytes,
-                ["value_dtype"] = Spellings.Of(t.ValueType),
-                ["value_codec"] = Spellings.Of(t.ValueCodec),
+                ["value_dtype"] = Spellings.Of(t.ValueDType),
+                ["value_codec"] = Spellings.Of(t.ValueSectionCodec),
                 ["value_bytes"] = t.ValueStoredBytes,
                 ["bytes_per_nonzero"] = bpn,
                 ["mask"] = MaskJson(t.Mask),
