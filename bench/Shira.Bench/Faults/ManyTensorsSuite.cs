@@ -33,7 +33,7 @@ internal static class ManyTensorsSuite
         ShiraWriter.WriteFile(path, new AdapterMetadata { Name = "many" }, w =>
         {
             for (int i = 0; i < n; i++)
-                w.AddTensor(new TensorSpec { Name = Name(i), Shape = [8, 8], BaseDType = DType.F32, ValueType = ValueDType.F32 },
+                w.AddTensor(new TensorSpec { Name = Name(i), Shape = [8, 8], BaseDType = DType.F32, ValueDType = ValueDType.F32 },
                     [i % 8, 20 + i % 7, 63], [1f, 2f, 3f]);
         });
     }
