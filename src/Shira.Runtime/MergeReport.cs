@@ -12,7 +12,8 @@ public readonly record struct RuntimeProgress(string Stage, long Done, long Tota
 /// <param name="Scale">User scale.</param>
 /// <param name="Tensors">Tensors it adapted.</param>
 /// <param name="Positions">Positions it changed.</param>
-public sealed record MergedAdapter(string Path, float Scale, int Tensors, long Positions);
+/// <param name="RoundedInto">The base dtypes its values were rounded into, distinct and ascending.</param>
+public sealed record MergedAdapter(string Path, float Scale, int Tensors, long Positions, IReadOnlyList<Shira.Format.DType> RoundedInto);
 
 /// <summary>The result of <see cref="AdapterMerge.ApplyToCopy"/>.</summary>
 /// <param name="BasePath">Base checkpoint.</param>

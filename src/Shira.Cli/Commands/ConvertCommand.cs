@@ -52,6 +52,7 @@ internal static class ConvertCommand
                 {
                     Progress = new Sink(x => p.Report((x.Done, x.Total))),
                 }));
+            foreach (var w in report.Warnings) CliConsole.Current.Error.WriteLine("warning: " + w.Message);
             Render(report, "Converted tensors", withErrors: true).Print(asJson);
             return ExitCodes.Ok;
         }));
@@ -102,6 +103,13 @@ internal static class ConvertCommand
         output.Json["source_format"] = report.SourceFormat;
         output.Json["tensors"] = tensors;
         output.Json["notes"] = new JsonArray(report.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+        output.Json["warnings"] = new JsonArray(report.Warnings.Select(w => (JsonNode?)new JsonObject
+        {
+            ["kind"] = w.Kind,
+            ["message"] = w.Message,
+            ["tensor"] = w.Tensor,
+            ["figures"] = new JsonObject(w.Figures.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)JsonValue.Create(f.Value)))),
+        }).ToArray());
         string[] columns = withErrors
             ? ["Tensor", "Kind", "Shape", "Semantics", "Nnz", "Density", "Rel. error", "Energy kept"]
             : ["Tensor", "Kind", "Shape", "Semantics", "Nnz", "Density"];
