@@ -24,6 +24,8 @@ internal static class LoraConversion
         var values = options.Values ?? ValueDType.F32;
         var plans = new List<TargetPlan>();
         var estimate = new EnergyEstimate();
+        // Copies of base tensors first: a resized vocabulary explains a shape mismatch of the targets as well.
+        Plans.CheckBaseCopies(file, folder.BaseCopies, baseModel);
 
         foreach (var m in folder.Modules)
         {
@@ -34,7 +36,6 @@ internal static class LoraConversion
         }
         foreach (var d in folder.Dense) plans.Add(Plans.Dense(file, d.Tensor, d.Target, baseModel, notes));
         Plans.Order(plans, file.FilePath);
-        Plans.CheckBaseCopies(file, folder.BaseCopies, baseModel);
 
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -53,6 +54,7 @@ internal static class LoraConversion
             ["values"] = values.ToString().ToLowerInvariant(),
         };
         if (cfg.PeftVersion.Length > 0) parameters["peft_version"] = cfg.PeftVersion;
+        if (cfg.TaskType.Length > 0) parameters["task_type"] = cfg.TaskType;
         if (cfg.RankPattern.Count > 0) parameters["rank_pattern"] = string.Join(",", cfg.RankPattern.Select(p => p.Key + "=" + p.Value.ToString(CultureInfo.InvariantCulture)));
         if (cfg.AlphaPattern.Count > 0) parameters["alpha_pattern"] = string.Join(",", cfg.AlphaPattern.Select(p => p.Key + "=" + PeftConfig.Text(p.Value)));
         if (baseModel is null)

@@ -21,10 +21,11 @@ internal static class PeftShiraImport
         var file = folder.Weights;
         var notes = new List<string>();
         var plans = new List<TargetPlan>();
+        // Copies of base tensors first: a resized vocabulary explains a shape mismatch of the targets as well.
+        Plans.CheckBaseCopies(file, folder.BaseCopies, baseModel);
         foreach (var m in folder.Modules) plans.Add(Plan(m, file, cfg, baseModel, options, notes));
         foreach (var d in folder.Dense) plans.Add(Plans.Dense(file, d.Tensor, d.Target, baseModel, notes));
         Plans.Order(plans, file.FilePath);
-        Plans.CheckBaseCopies(file, folder.BaseCopies, baseModel);
 
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
