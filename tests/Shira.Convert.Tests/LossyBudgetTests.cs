@@ -90,6 +90,29 @@ public class LossyBudgetTests
     }
 
     [Fact]
+    public void Zeros_of_lora_B_bias_are_not_stored()
+    {
+        using var dir = new TempDir();
+        var bias = new float[N];
+        bias[3] = 0.5f;
+        bias[60] = -1f;
+        string adapter = Folder(dir, "bias", """{"peft_type":"LORA","r":1,"lora_alpha":2,"lora_bias":true,"target_modules":["q"]}""",
+            F32("base_model.model.m.q.lora_A.weight", [1, N], Random(11, N, 1)),
+            F32("base_model.model.m.q.lora_B.bias", [N], bias),
+            F32("base_model.model.m.q.lora_B.weight", [N, 1], Random(12, N, 1)));
+        string shira = dir.File("a.shira");
+        PeftConverter.Convert(adapter, shira);
+        using var r = ShiraReader.Open(shira);
+        var t = r.Tensors.Single(x => x.Name == "m.q.bias");
+        var idx = new long[t.Nnz];
+        var val = new float[t.Nnz];
+        r.ReadIndices(t, idx);
+        r.ReadValues(t, val);
+        Assert.Equal([3L, 60L], idx);
+        Assert.Equal([1f, -2f], val); // bias · alpha / r
+    }
+
+    [Fact]
     public void A_diff_never_stores_a_zero_delta_as_an_addition()
     {
         using var dir = new TempDir();

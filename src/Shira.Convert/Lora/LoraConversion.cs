@@ -32,7 +32,7 @@ internal static class LoraConversion
             double scaling = cfg.ScalingFor(m.Module, out int rank, out double alpha);
             if (m.IsEmbedding) plans.Add(PlanEmbedding(m, file, cfg, baseModel, options, values, scaling, rank, estimate, notes));
             else plans.Add(PlanLinear(m, file, cfg, baseModel, options, values, scaling, rank, estimate, notes));
-            if (m.BBias is not null) plans.Add(PlanBias(m, file, baseModel, scaling, rank));
+            if (m.BBias is not null) plans.Add(PlanBias(m, file, baseModel, scaling, rank, notes));
         }
         foreach (var d in folder.Dense) plans.Add(Plans.Dense(file, d.Tensor, d.Target, baseModel, notes));
         Plans.Order(plans, file.FilePath);
@@ -201,7 +201,8 @@ internal static class LoraConversion
         });
     }
 
-    private static TargetPlan PlanBias(PeftModuleTensors m, SafetensorsFile file, SafetensorsCheckpoint? baseModel, double scaling, int rank)
+    private static TargetPlan PlanBias(PeftModuleTensors m, SafetensorsFile file, SafetensorsCheckpoint? baseModel, double scaling, int rank,
+        List<string> notes)
     {
         var t = m.BBias!;
         IReadOnlyList<long> shape = [t.Numel];
@@ -212,16 +213,28 @@ internal static class LoraConversion
             float s = (float)scaling;
             for (int i = 0; i < v.Length; i++) v[i] *= s; // PEFT: bias + lora_B.bias * scaling
             CheckFinite(v, file, m.BiasName);
-            var indices = new long[v.Length];
-            for (int i = 0; i < v.Length; i++) indices[i] = i;
+            // Every non-zero entry, exactly (a zero adds nothing and is never stored).
+            var indices = new List<long>(v.Length);
+            var values = new List<float>(v.Length);
             double energy = 0;
-            foreach (var x in v) energy += (double)x * x;
+            for (int i = 0; i < v.Length; i++)
+            {
+                if (v[i] == 0f) continue;
+                indices.Add(i);
+                values.Add(v[i]);
+                energy += (double)v[i] * v[i];
+            }
+            if (indices.Count == 0)
+            {
+                notes.Add($"{m.BiasName}: lora_B.bias is zero; nothing is stored for this tensor");
+                return new TensorReport(m.BiasName, "lora-bias", shape, 0, v.Length, Semantics.Add, rank, scaling, 0, 1, 0);
+            }
             w.AddTensor(new TensorSpec
             {
                 Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = ValueDType.F32,
-                Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = 1, Description = "lora_B.bias (dense)" },
-            }, indices, v);
-            return new TensorReport(m.BiasName, "lora-bias", shape, v.Length, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
+                Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = (double)indices.Count / v.Length, Description = "lora_B.bias" },
+            }, indices.ToArray(), values.ToArray());
+            return new TensorReport(m.BiasName, "lora-bias", shape, indices.Count, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
         });
     }
 
