@@ -191,4 +191,26 @@ public class EmbeddingAdapterTests
         Assert.Equal(ShiraErrorCode.BaseShapeMismatch, e.Code);
         Assert.Contains("resized vocabulary", e.Message);
     }
+
+    [Fact]
+    public void With_bias_all_a_base_layer_bias_is_the_trained_bias_and_replaces_the_base()
+    {
+        using var dir = new TempDir();
+        var baseBias = Random(20, Dim, 1);
+        var trained = Random(21, Dim, 1);
+        string basePath = Base(dir, "b.safetensors", F32("m.q.bias", [Dim], baseBias), F32("m.q.weight", [Dim, Dim], Q));
+        string adapter = Folder(dir, "bias-all", """{"peft_type":"LORA","r":2,"lora_alpha":4,"bias":"all","target_modules":["q"]}""",
+            F32("base_model.model.m.q.base_layer.bias", [Dim], trained),
+            F32("base_model.model.m.q.lora_A.weight", [R, Dim], Random(7, R * Dim)),
+            F32("base_model.model.m.q.lora_B.weight", [Dim, R], Random(8, Dim * R)));
+        string shira = dir.File("a.shira");
+        PeftConverter.Convert(adapter, shira, Dense(basePath));
+        using var merged = SafetensorsFile.Open(Fixtures.Apply(dir, basePath, shira));
+        Assert.Equal(trained, merged.ReadSingles("m.q.bias"));
+
+        // With bias "none" the same key can only be a copy of the base, and this one is not.
+        Fixtures.SetConfig(adapter, "bias", "\"none\"");
+        var e = Assert.Throws<ShiraException>(() => PeftConverter.Convert(adapter, dir.File("b.shira"), Dense(basePath)));
+        Assert.Equal(ShiraErrorCode.PeftBaseMismatch, e.Code);
+    }
 }

@@ -99,6 +99,10 @@ public sealed class PeftAdapterFolder : IDisposable
                         $"the file holds several adapters ('{adapterName}', '{key.AdapterName}'); save them separately", file, t.Name);
                 adapterName = key.AdapterName;
             }
+            // With bias "all"/"lora_only" the base layers' biases are trained: <module>.base_layer.bias is then the
+            // trained bias (a replacement), not a copy of the base.
+            if (key.Role == PeftTensorRole.BaseCopy && config.Bias != "none" && key.Target.EndsWith(".bias", StringComparison.Ordinal))
+                key = key with { Role = PeftTensorRole.Dense };
             if (key.Role is PeftTensorRole.Dense or PeftTensorRole.BaseCopy)
             {
                 var into = key.Role == PeftTensorRole.Dense ? denseByTarget : copyByTarget;
