@@ -152,7 +152,7 @@ public static partial class AdapterFusion
         int kept = 0;
         for (int u = 0; u < union.Length; u++)
         {
-            if (StoredValue(sum[u], options.ValueType) == 0f) continue;
+            if (StoredValue(sum[u], options.ValueDType) == 0f) continue;
             union[kept] = union[u];
             sum[kept] = sum[u];
             kept++;
@@ -170,7 +170,7 @@ public static partial class AdapterFusion
             BaseDType = baseDType,
             Semantics = Semantics.Add,
             Scale = 1f,
-            ValueType = options.ValueType,
+            ValueDType = options.ValueDType,
             Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Description = "fuse" },
         };
         writer.AddTensor(spec, union, sum);

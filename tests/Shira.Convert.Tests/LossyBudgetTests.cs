@@ -70,7 +70,7 @@ public class LossyBudgetTests
             new ConvertOptions(),
             new ConvertOptions { Mode = SparsifyMode.Density, Density = 1 },
             new ConvertOptions { Mode = SparsifyMode.Energy, Energy = 0.99 },
-            new ConvertOptions { Mode = SparsifyMode.Density, Density = 1, Values = ValueDType.BF16 },
+            new ConvertOptions { Mode = SparsifyMode.Density, Density = 1, ValueDType = ValueDType.BF16 },
         })
         {
             string shira = dir.File(Guid.NewGuid().ToString("N") + ".shira");
@@ -135,7 +135,7 @@ public class LossyBudgetTests
         string smallBase = Base(dir, "s.safetensors", F32("w", [4], [1e-20f, 2f, 3f, 4f]));
         string tinyPath = Base(dir, "tiny.safetensors", F32("w", [4], [2e-20f, 2f, 3f, 5f]));
         var report = Diff.DenseDiff.Create(smallBase, tinyPath, dir.File("k.shira"),
-            new Diff.DiffOptions { Density = 1, Values = ValueDType.F16 });
+            new Diff.DiffOptions { Density = 1, ValueDType = ValueDType.F16 });
         Assert.Equal(1, report.TotalNnz);
     }
 }

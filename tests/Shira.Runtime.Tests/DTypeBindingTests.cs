@@ -32,7 +32,7 @@ public sealed class DTypeBindingTests
 
     private static AdapterTensor Additive(DType madeFor, int seed, ValueDType values = ValueDType.F32) =>
         new("w.weight", [64, 16], madeFor, TestData.RandomIndices(new Random(seed), 64 * 16, 97),
-            TestData.RandomValues(new Random(seed + 1), 97), ValueType: values);
+            TestData.RandomValues(new Random(seed + 1), 97), ValueDType: values);
 
     [Theory]
     [MemberData(nameof(Pairs))]

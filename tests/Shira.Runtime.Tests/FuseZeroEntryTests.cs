@@ -35,7 +35,7 @@ public sealed class FuseZeroEntryTests
         using var tmp = new TempDir();
         // 1e-30 is representable in f32 but is zero once stored as f16.
         TestData.WriteAdapter(tmp.File("a.shira"), [new AdapterTensor("w", [4], DType.F32, [0, 1], [1e-30f, 0.5f])]);
-        AdapterFusion.Fuse([(tmp.File("a.shira"), 1f)], tmp.File("o.shira"), new FuseOptions { ValueType = ValueDType.F16 });
+        AdapterFusion.Fuse([(tmp.File("a.shira"), 1f)], tmp.File("o.shira"), new FuseOptions { ValueDType = ValueDType.F16 });
         using var r = ShiraReader.Open(tmp.File("o.shira"));
         Assert.Equal(1, r.Tensors.Single().Nnz);
     }

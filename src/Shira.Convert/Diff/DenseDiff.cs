@@ -5,7 +5,6 @@ using Shira.Format;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Diff;
 
@@ -67,7 +66,7 @@ public static class DenseDiff
             {
                 ["selection"] = options.Density is { } d
                     ? (options.Global ? "global-density=" : "density=") + d.ToString("R", CultureInfo.InvariantCulture) : "exact",
-                ["values"] = options.Values.ToString().ToLowerInvariant(),
+                ["values"] = options.ValueDType.ToString().ToLowerInvariant(),
             },
         };
         var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
@@ -106,9 +105,9 @@ public static class DenseDiff
         {
             long k = global?.CountFor(delta) ?? Math.Min(DeltaSelection.CountForDensity(density, n), changed.Count);
             // TopK keeps no zero value; a global budget can leave a tensor with nothing: it is reported, not written.
-            var sel = DeltaSelection.TopK(delta, k, options.Values);
+            var sel = DeltaSelection.TopK(delta, k, options.ValueDType);
             long kept = sel.Indices.Length;
-            if (kept > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.Values, MaskStrategy.TopKDelta, (double)kept / n), sel.Indices, sel.Values);
+            if (kept > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.ValueDType, MaskStrategy.TopKDelta, (double)kept / n), sel.Indices, sel.Values);
             return new TensorReport(name, "diff-add", shape, kept, n, Semantics.Add, 0, 1, sel.RelativeError, sel.EnergyKept, energy);
         }
 
@@ -118,7 +117,7 @@ public static class DenseDiff
         for (int j = 0; j < idx.Length; j++)
         {
             int i = (int)idx[j];
-            float stored = DeltaSelection.Round(delta[i], options.Values);
+            float stored = DeltaSelection.Round(delta[i], options.ValueDType);
             vals[j] = delta[i];
             // What an apply computes: f32(base) + 1·v, rounded once (to nearest even) into the base dtype. A zero delta
             // (only −0 → +0 changes bits with d = 0) is never stored as an Add entry, so it needs the Replace form too.
@@ -126,12 +125,12 @@ public static class DenseDiff
         }
         if (exact)
         {
-            w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.Values, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
+            w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.ValueDType, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
             return new TensorReport(name, "diff-add", shape, idx.Length, n, Semantics.Add, 0, 1, 0, 1, energy);
         }
         for (int j = 0; j < idx.Length; j++) vals[j] = t[(int)idx[j]];
         var lossless = ValueDTypes.FromDType(dtype)!.Value;
-        notes.Add($"{name}: base + delta does not reproduce every tuned value in {options.Values}; stored as a Replace of the {idx.Length} changed entries");
+        notes.Add($"{name}: base + delta does not reproduce every tuned value in {options.ValueDType}; stored as a Replace of the {idx.Length} changed entries");
         w.AddTensor(Spec(name, shape, dtype, Semantics.Replace, lossless, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
         return new TensorReport(name, "diff-replace", shape, idx.Length, n, Semantics.Replace, 0, 1, 0, 1, energy);
     }
@@ -159,7 +158,7 @@ public static class DenseDiff
     private static TensorSpec Spec(string name, IReadOnlyList<long> shape, DType dtype, Semantics semantics, ValueDType values, MaskStrategy strategy, double density) =>
         new()
         {
-            Name = name, Shape = shape, BaseDType = dtype, Semantics = semantics, Scale = 1f, ValueType = values,
+            Name = name, Shape = shape, BaseDType = dtype, Semantics = semantics, Scale = 1f, ValueDType = values,
             Mask = new MaskInfo { Strategy = strategy, Density = density },
         };
 

@@ -5,7 +5,6 @@ using Shira.Format;
 using Shira.Format.Container;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Lora;
 
@@ -21,7 +20,7 @@ internal static class LoraConversion
         var cfg = folder.Config;
         var file = folder.Weights;
         var notes = new List<string>();
-        var values = options.Values ?? ValueDType.F32;
+        var values = options.ValueDType ?? ValueDType.F32;
         var plans = new List<TargetPlan>();
         var estimate = new EnergyEstimate();
         // Copies of base tensors first: a resized vocabulary explains a shape mismatch of the targets as well.
@@ -231,7 +230,7 @@ internal static class LoraConversion
             }
             w.AddTensor(new TensorSpec
             {
-                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = ValueDType.F32,
+                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueDType = ValueDType.F32,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = (double)indices.Count / v.Length, Description = "lora_B.bias" },
             }, indices.ToArray(), values.ToArray());
             return new TensorReport(m.BiasName, "lora-bias", shape, indices.Count, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
@@ -269,7 +268,7 @@ internal static class LoraConversion
         }
         w.AddTensor(new TensorSpec
         {
-            Name = target, Shape = shape, BaseDType = baseDType, Semantics = semantics, Scale = 1f, ValueType = values,
+            Name = target, Shape = shape, BaseDType = baseDType, Semantics = semantics, Scale = 1f, ValueDType = values,
             Mask = new MaskInfo
             {
                 Strategy = MaskStrategy.TopKDelta,

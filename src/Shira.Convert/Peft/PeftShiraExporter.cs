@@ -117,7 +117,7 @@ public static class PeftShiraExporter
         foreach (var t in replacements)
         {
             // Indices are every position in order (nnz = numel), so the values are the tensor row-major.
-            sources.Add(SafetensorsTensorSource.FromBytes(PeftKey.Prefix + t.Name, t.ValueType.ToDType(), t.Shape, reader.GetValueBytes(t).ToArray()));
+            sources.Add(SafetensorsTensorSource.FromBytes(PeftKey.Prefix + t.Name, t.ValueDType.ToDType(), t.Shape, reader.GetValueBytes(t).ToArray()));
             reports.Add(new TensorReport(t.Name, "modules_to_save", t.Shape, t.Nnz, t.Numel, Semantics.Replace, 0, 1, 0, 1));
         }
         // PEFT's own files list tensors in name order; SafetensorsWriter keeps the given order.
