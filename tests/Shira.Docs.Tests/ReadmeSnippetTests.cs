@@ -17,7 +17,7 @@ public sealed class ReadmeSnippetTests
     {
         ["Shira.Format"] = ["Shira.Format"],
         ["Shira.Runtime"] = ["Shira.Format", "Shira.Runtime"],
-        ["Shira.Convert"] = ["Shira.Format", "Shira.Runtime", "Shira.Convert"],
+        ["Shira.Convert"] = ["Shira.Format", "Shira.Convert"],
         ["Shira.Training"] = ["Shira.Format", "Shira.Training", "TorchSharp"],
     };
 
