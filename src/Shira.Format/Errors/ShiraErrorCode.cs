@@ -135,6 +135,10 @@ public enum ShiraErrorCode
     /// <summary>Fused adapters disagree on a target tensor (shape, dtype, semantics).</summary>
     FuseConflict = 6008,
 
+    // ---- 7xxx: training -------------------------------------------------------------------------
+    /// <summary>Training diverged: the loss became NaN or infinite (lower the learning rate).</summary>
+    TrainingDiverged = 7001,
+
     // ---- 9xxx: I/O and usage ------------------------------------------------------------------
     /// <summary>The file could not be opened, read or written.</summary>
     IoError = 9001,
