@@ -10,8 +10,10 @@ namespace Shira.Bench.Experiments;
 /// <param name="Fused">Held-out score of base + all of this method's task adapters fused.</param>
 /// <param name="SharedEnergyShare">SHiRA: share of this adapter's Σv² on positions another task's adapter also
 /// changes (from the runtime's fuse report); null for LoRA, whose deltas are dense.</param>
+/// <param name="LearningRate">The learning rate chosen on the validation split.</param>
+/// <param name="Sweep">Every learning rate tried: its validation score.</param>
 public sealed record ExperimentCell(string Task, string Method, TrainOutcome Training, TaskScore Single, TaskScore Fused,
-    double? SharedEnergyShare)
+    double? SharedEnergyShare, double LearningRate, IReadOnlyList<SweepPoint> Sweep)
 {
     /// <summary>Exact-match accuracy lost by fusing (single − fused), in fraction points.</summary>
     public double ConceptLoss => Single.Accuracy - Fused.Accuracy;
@@ -33,3 +35,9 @@ public sealed record ExperimentResult(ExperimentOptions Options, double Pretrain
 /// <param name="Method">Method.</param>
 /// <param name="Training">What training reported.</param>
 public sealed record MemoryProbeRun(string Method, TrainOutcome Training);
+
+/// <summary>One learning rate of a (task, method) sweep.</summary>
+/// <param name="LearningRate">Learning rate.</param>
+/// <param name="Validation">Score on the validation split.</param>
+/// <param name="FinalLoss">Training loss of the last step.</param>
+public sealed record SweepPoint(double LearningRate, TaskScore Validation, double FinalLoss);
