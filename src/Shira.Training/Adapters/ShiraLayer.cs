@@ -18,8 +18,8 @@ namespace Shira.Training;
 public sealed class ShiraLayer : IDisposable
 {
     private readonly Tensor _flatIndices;  // [nnz] int64 positions row·in + col
-    private readonly Tensor _rowIndices;   // [nnz] int64, Gather mode
-    private readonly Tensor _colIndices;   // [nnz] int64, Gather mode
+    private readonly Tensor? _rowIndices;  // [nnz] int64, Gather mode only
+    private readonly Tensor? _colIndices;  // [nnz] int64, Gather mode only
     private readonly ShiraForwardMode _mode;
     private readonly Tensor? _baseAtMask;  // [nnz] Merged: the base's own values at the mask, restored by Remove
     private readonly Tensor? _noInput;     // [0, in] Merged: what the layer's own forward gets (a free matmul)
@@ -40,8 +40,11 @@ public sealed class ShiraLayer : IDisposable
         using (no_grad())
         {
             _flatIndices = tensor(mask.Indices, dtype: ScalarType.Int64, device: weight.device).DetachFromDisposeScope();
-            _rowIndices = _flatIndices.div(mask.Cols, rounding_mode: RoundingMode.floor).DetachFromDisposeScope();
-            _colIndices = _flatIndices.remainder(mask.Cols).DetachFromDisposeScope();
+            if (mode == ShiraForwardMode.Gather)
+            {
+                _rowIndices = _flatIndices.div(mask.Cols, rounding_mode: RoundingMode.floor).DetachFromDisposeScope();
+                _colIndices = _flatIndices.remainder(mask.Cols).DetachFromDisposeScope();
+            }
             var init = zeros(mask.Count, dtype: weight.dtype, device: weight.device).DetachFromDisposeScope();
             Values = (Parameter)new Parameter(init, requires_grad: true).DetachFromDisposeScope();
             if (mode == ShiraForwardMode.Merged)
@@ -50,12 +53,13 @@ public sealed class ShiraLayer : IDisposable
                 _noInput = empty(0, mask.Cols, dtype: weight.dtype, device: weight.device).DetachFromDisposeScope();
             }
         }
-        RowIndices = new int[mask.Count];
-        ColIndices = new int[mask.Count];
-        for (long k = 0; k < mask.Count; k++)
+        // Merged mode's backward walks the entries by (row, column); int32 keeps them at 8 bytes per entry.
+        RowIndices = mode == ShiraForwardMode.Merged ? new int[mask.Count] : [];
+        ColIndices = mode == ShiraForwardMode.Merged ? new int[mask.Count] : [];
+        for (long k = 0; k < RowIndices.Length; k++)
         {
             RowIndices[k] = checked((int)(mask.Indices[k] / mask.Cols));
-            ColIndices[k] = (int)(mask.Indices[k] % mask.Cols);
+            ColIndices[k] = checked((int)(mask.Indices[k] % mask.Cols));
         }
         if (mode == ShiraForwardMode.Merged)
         {
@@ -158,10 +162,10 @@ public sealed class ShiraLayer : IDisposable
         if (_mode == ShiraForwardMode.Gather)
         {
             // Σ over mask entries k with row r: v_k · x[..., col_k]
-            var picked = x.index_select(-1, _colIndices).mul(Values);
+            var picked = x.index_select(-1, _colIndices!).mul(Values);
             var shape = x.shape.ToArray();
             shape[^1] = Mask.Rows;
-            return zeros(shape, dtype: picked.dtype, device: picked.device).index_add(-1, _rowIndices, picked, 1);
+            return zeros(shape, dtype: picked.dtype, device: picked.device).index_add(-1, _rowIndices!, picked, 1);
         }
         return nn.functional.linear(x, DeltaWeight());
     }
@@ -208,8 +212,8 @@ public sealed class ShiraLayer : IDisposable
     {
         Remove();
         _flatIndices.Dispose();
-        _rowIndices.Dispose();
-        _colIndices.Dispose();
+        _rowIndices?.Dispose();
+        _colIndices?.Dispose();
         _baseAtMask?.Dispose();
         _noInput?.Dispose();
         Values.Dispose();
