@@ -154,4 +154,6 @@ public enum ShiraErrorCode
     IoError = 9001,
     /// <summary>Bad command-line or API arguments.</summary>
     Usage = 9002,
+    /// <summary>The output path already exists and overwriting was not asked for (<c>--force</c>).</summary>
+    OutputExists = 9010,
 }
