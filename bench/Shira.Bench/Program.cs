@@ -4,6 +4,7 @@ using Shira.Bench.Convert;
 using Shira.Bench.Experiments;
 using Shira.Bench.Faults;
 using Shira.Bench.Runtime;
+using Shira.Bench.Training;
 
 namespace Shira.Bench;
 
@@ -22,6 +23,7 @@ public static class Program
             ["convert"] = ("LoRA→SHiRA on LLaMA-7B modules (time, peak memory) and lossless PEFT SHiRA import size", ConvertSuite.Run),
             ["experiments"] = ("tiny LLaMA: SHiRA masks vs LoRA at equal parameters, memory, fusion concept loss (~10-15 min)", ExperimentsSuite.Run),
             ["manytensors"] = ("generate a 300k-tensor .shira and a 150k-module PEFT folder for bench/manytensors.sh", ManyTensorsSuite.Run),
+            ["training"] = ("LLaMA-shaped 4-block model: step time and peak RSS of LoRA vs every SHiRA mask (merged path) vs the old dense hook", TrainingSuite.Run),
             ["runtime"] = ("apply/revert/switch on a LLaMA-7B block vs a C scatter loop and TorchSharp LoRA fusion", RuntimeSuite.Run),
         };
 

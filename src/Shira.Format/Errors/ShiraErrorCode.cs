@@ -141,6 +141,10 @@ public enum ShiraErrorCode
     /// running, or a reader has the base open while an in-place writer asks for it); the message names its pid.</summary>
     BaseLocked = 6009,
 
+    // ---- 7xxx: training -------------------------------------------------------------------------
+    /// <summary>Training diverged: the loss became NaN or infinite (lower the learning rate).</summary>
+    TrainingDiverged = 7001,
+
     // ---- 8xxx: the C interface (libshira) ----------------------------------------------------
     /// <summary>A caller buffer passed to libshira is smaller than the data; nothing was written.</summary>
     NativeBufferTooSmall = 8001,
