@@ -2,7 +2,6 @@ using Shira.Convert.Selection;
 using Shira.Format;
 using Shira.Format.Container;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert;
 
@@ -19,7 +18,7 @@ public sealed record ConvertOptions
     /// <summary>Fraction of each module's squared delta to keep for <see cref="SparsifyMode.Energy"/>.</summary>
     public double Energy { get; init; } = 0.99;
     /// <summary>Value type for LoRA-derived deltas; null keeps the source type for SHiRA imports (f32 for LoRA).</summary>
-    public ValueDType? Values { get; init; }
+    public ValueDType? ValueDType { get; init; }
     /// <summary>Container writer options.</summary>
     public ShiraWriterOptions? Writer { get; init; }
     /// <summary>Receives one report per finished tensor.</summary>

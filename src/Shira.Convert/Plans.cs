@@ -2,7 +2,6 @@ using Shira.Format;
 using Shira.Format.Container;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert;
 
@@ -76,7 +75,7 @@ internal static class Plans
             for (long i = 0; i < n; i++) indices[i] = i;
             var spec = new TensorSpec
             {
-                Name = target, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Replace, Scale = 1f, ValueType = valueType,
+                Name = target, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Replace, Scale = 1f, ValueDType = valueType,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = 1, Description = "dense replacement from the adapter file (modules_to_save)" },
             };
             if (t.DType == DType.F64) w.AddTensor(spec, indices, file.ReadSingles(t.Name));

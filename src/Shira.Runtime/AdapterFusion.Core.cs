@@ -147,7 +147,7 @@ public static partial class AdapterFusion
             BaseDType = first.BaseDType,
             Semantics = Semantics.Add,
             Scale = 1f,
-            ValueType = options.ValueType,
+            ValueDType = options.ValueDType,
             Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Description = "fuse" },
         };
         writer.AddTensor(spec, union, sum);

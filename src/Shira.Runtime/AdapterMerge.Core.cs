@@ -91,7 +91,7 @@ public static partial class AdapterMerge
                     {
                         var it = items[i];
                         TensorOps.Apply(buffer, info.DType, e.Indices, it.Start, it.Count, reader.GetValueBytes(e.Info),
-                            e.ValueType, e.Scale, e.Replace, default);
+                            e.ValueDType, e.Scale, e.Replace, default);
                     }));
                 }
                 finally { e.Release(); }

@@ -46,7 +46,7 @@ public sealed partial class BaseModel
                 var e = entries[it.Entry];
                 int es = e.Target.DType.ByteSize();
                 TensorOps.ApplyFromOriginals(e.Target.Data, e.Target.DType, e.Indices, it.Start, it.Count, adapter.GetValueBytes(e.Info),
-                    e.ValueType, e.Scale, e.Replace, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
+                    e.ValueDType, e.Scale, e.Replace, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
             }, crashPoint: "patch-half");
             FlushShards();
             CrashPoints.Hit("before-commit");
@@ -60,7 +60,7 @@ public sealed partial class BaseModel
                 var e = entries[it.Entry];
                 int es = e.Target.DType.ByteSize();
                 TensorOps.Apply(e.Target.Data, e.Target.DType, e.Indices, it.Start, it.Count, adapter.GetValueBytes(e.Info),
-                    e.ValueType, e.Scale, e.Replace, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
+                    e.ValueDType, e.Scale, e.Replace, originals[it.Entry].AsSpan(it.Start * es, it.Count * es));
             });
         }
         var tensors = new AppliedTensor[entries.Length];
@@ -203,10 +203,10 @@ public sealed partial class BaseModel
             var ob = originalsB[it.Index].AsSpan(it.B0 * esb, it.NB * esb);
             if (inPlace)
                 TensorOps.ApplyFromOriginals(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
-                    e.ValueType, e.Scale, e.Replace, ob);
+                    e.ValueDType, e.Scale, e.Replace, ob);
             else
                 TensorOps.Apply(e.Target.Data, e.Target.DType, e.Indices, it.B0, it.NB, to.GetValueBytes(e.Info),
-                    e.ValueType, e.Scale, e.Replace, ob);
+                    e.ValueDType, e.Scale, e.Replace, ob);
         }, inPlace ? "patch-half" : null);
         if (inPlace)
         {
@@ -234,7 +234,7 @@ public sealed partial class BaseModel
         PreparedEntry.RethrowFirst(() => Parallel.For(0, count, Parallelism, i =>
         {
             body(i);
-            if (crashPoint is not null && Interlocked.Increment(ref done) == (count + 1) / 2) CrashPoints.Hit(crashPoint);
+            if (crashPoint is not null && CrashPoints.Armed && Interlocked.Increment(ref done) == (count + 1) / 2) CrashPoints.Hit(crashPoint);
         }));
     }
 

@@ -30,7 +30,7 @@ internal static class ExampleAdapters
             w.AddTensor(new TensorSpec { Name = "layers.0.q_proj.weight", Shape = [64, 64], Mask = random, Scale = 2f }, mask, v2);
             w.AddTensor(new TensorSpec
             {
-                Name = "layers.0.q_proj.zbias", Shape = [64], Semantics = Semantics.Replace, ValueType = Format.ValueDType.F16,
+                Name = "layers.0.q_proj.zbias", Shape = [64], Semantics = Semantics.Replace, ValueDType = Format.ValueDType.F16,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Description = "dense replacement" },
             }, bias, biasValues);
         });

@@ -76,7 +76,7 @@ public class LoraConversionTests(ITestOutputHelper output)
             for (int i = 0; i < m.Length; i++) Assert.Equal(kept.Contains(i) ? p[i] : b[i], m[i]);
         }
         // With narrow values DoRA is stored as deltas.
-        var narrow = PeftConverter.Convert(Fixtures.Llama("lora_dora"), dir.File("n.shira"), new ConvertOptions { BasePath = Fixtures.LlamaBase(), Values = Format.ValueDType.BF16 });
+        var narrow = PeftConverter.Convert(Fixtures.Llama("lora_dora"), dir.File("n.shira"), new ConvertOptions { BasePath = Fixtures.LlamaBase(), ValueDType = Format.ValueDType.BF16 });
         Assert.All(narrow.Tensors, t => Assert.Equal(Semantics.Add, t.Semantics));
     }
 
@@ -138,10 +138,10 @@ public class LoraConversionTests(ITestOutputHelper output)
         using var dir = new TempDir();
         var vt = type == "bf16" ? Format.ValueDType.BF16 : Format.ValueDType.F16;
         string shira = dir.File("a.shira");
-        var report = PeftConverter.Convert(Fixtures.Llama("lora"), shira, new ConvertOptions { Mode = SparsifyMode.Density, Density = 1, Values = vt });
+        var report = PeftConverter.Convert(Fixtures.Llama("lora"), shira, new ConvertOptions { Mode = SparsifyMode.Density, Density = 1, ValueDType = vt });
         Assert.True(report.RelativeError > 0 && report.RelativeError < (vt == Format.ValueDType.BF16 ? 4e-3 : 5e-4));
         using var reader = ShiraReader.Open(shira);
-        Assert.All(reader.Tensors, t => Assert.Equal(vt, t.ValueType));
+        Assert.All(reader.Tensors, t => Assert.Equal(vt, t.ValueDType));
     }
 
     [Fact]

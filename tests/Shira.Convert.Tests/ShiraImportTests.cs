@@ -51,7 +51,7 @@ public class ShiraImportTests
             }
             Assert.Equal(Semantics.Add, t.Semantics);
             Assert.Equal(1f, t.Scale);
-            Assert.Equal(Format.ValueDType.F32, t.ValueType);
+            Assert.Equal(Format.ValueDType.F32, t.ValueDType);
             Assert.Equal(MaskStrategy.Random, t.Mask.Strategy);
             Assert.Equal(42UL, t.Mask.Seed);
             Assert.Equal(8, t.Mask.Rank);
@@ -93,7 +93,7 @@ public class ShiraImportTests
         {
             var u = b.Tensors.Single(x => x.Name == t.Name);
             Assert.Equal(t.Shape, u.Shape);
-            Assert.Equal((t.BaseDType, t.Nnz, t.ValueType, t.IndexEncoding, t.Mask), (u.BaseDType, u.Nnz, u.ValueType, u.IndexEncoding, u.Mask));
+            Assert.Equal((t.BaseDType, t.Nnz, t.ValueDType, t.IndexEncoding, t.Mask), (u.BaseDType, u.Nnz, u.ValueDType, u.IndexEncoding, u.Mask));
             var (ia, ib) = (new long[t.Nnz], new long[t.Nnz]);
             a.ReadIndices(t, ia);
             b.ReadIndices(b.Tensors.Single(x => x.Name == t.Name), ib);

@@ -110,7 +110,7 @@ public class SyntheticAdapterTests
         Assert.Equal(16, dense.Nnz);
         using var reader = Format.Container.ShiraReader.Open(shira);
         Assert.True(reader.TryGetTensor("score.weight", out var s));
-        Assert.Equal(Format.ValueDType.F16, s.ValueType);
+        Assert.Equal(Format.ValueDType.F16, s.ValueDType);
         Assert.Equal(DType.F16, s.BaseDType);
         Assert.True(reader.TryGetTensor("qkv.weight", out var q));
         var vals = new float[q.Nnz];

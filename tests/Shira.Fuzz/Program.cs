@@ -5,7 +5,7 @@ namespace Shira.Fuzz;
 
 /// <summary>
 /// Fuzz harness for the .shira reader: each input is opened with <c>ShiraReader.Open(ReadOnlyMemory)</c>, validated,
-/// and every tensor is read (the logic lives in Shira.Format's internal <c>FuzzEntry</c>, which the test suite also
+/// and every tensor is read (the logic lives in <see cref="FuzzEntry"/> beside this file, which the test suite also
 /// replays). A <see cref="Shira.Format.ShiraException"/> is the expected outcome for bad input; any other exception
 /// is a crash. Modes: no argument = AFL++ (SharpFuzz out-of-process); <c>--libfuzzer</c>; <c>--replay FILE|DIR...</c>
 /// runs inputs once in-process and prints each result (exit 1 if any input crashes).

@@ -2,9 +2,20 @@ using System.Globalization;
 using Shira.Format;
 using Shira.Format.Container;
 using Shira.Runtime;
+using Shira.Runtime.Journal;
 
 // Usage: apply BASE ADAPTER [SCALE] | revert BASE | switch BASE TO
 // Prints READY once the base is open (so a test can time random kills after it) and DONE at the end.
+// SHIRA_CRASH_AT (read here, not by the library) names a step at which to print CRASHPOINT and hang until killed.
+string? crashAt = Environment.GetEnvironmentVariable("SHIRA_CRASH_AT");
+if (crashAt is not null)
+    CrashPoints.Hook = point =>
+    {
+        if (!string.Equals(point, crashAt, StringComparison.Ordinal)) return;
+        Console.Out.WriteLine("CRASHPOINT " + point);
+        Console.Out.Flush();
+        Thread.Sleep(Timeout.Infinite);
+    };
 try
 {
     string verb = args[0], basePath = args[1];

@@ -2,7 +2,6 @@ using CsCheck;
 using Shira.Format;
 using Shira.Format.Container;
 using Shira.Testing;
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Tests;
 

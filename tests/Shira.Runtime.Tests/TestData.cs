@@ -5,13 +5,12 @@ using Shira.Format.Container;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 using Shira.Testing;
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Tests;
 
 /// <summary>An adapter tensor described in plain arrays (the independent truth the tests compute with).</summary>
 internal sealed record AdapterTensor(string Name, long[] Shape, DType BaseDType, long[] Indices, float[] Values,
-    Semantics Semantics = Semantics.Add, float Scale = 1f, ValueDType ValueType = ValueDType.F32,
+    Semantics Semantics = Semantics.Add, float Scale = 1f, ValueDType ValueDType = ValueDType.F32,
     IndexEncoding Encoding = IndexEncoding.Auto);
 
 internal static class TestData
@@ -34,7 +33,7 @@ internal static class TestData
                 w.AddTensor(new TensorSpec
                 {
                     Name = t.Name, Shape = t.Shape, BaseDType = t.BaseDType, Semantics = t.Semantics, Scale = t.Scale,
-                    ValueType = t.ValueType, IndexEncoding = t.Encoding,
+                    ValueDType = t.ValueDType, IndexEncoding = t.Encoding,
                 }, t.Indices, t.Values);
         });
     }
@@ -81,7 +80,7 @@ internal static class TestData
     public static byte[] ReferenceApply(byte[] baseBytes, DType dtype, AdapterTensor t, float userScale)
     {
         var w = Decode(baseBytes, dtype);
-        var vt = t.ValueType;
+        var vt = t.ValueDType;
         for (int k = 0; k < t.Indices.Length; k++)
         {
             // The stored value is the input rounded to the value type.

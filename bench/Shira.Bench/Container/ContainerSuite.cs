@@ -46,7 +46,7 @@ internal static class ContainerSuite
                 for (int t = 0; t < tensors; t++)
                     w.AddTensor(new TensorSpec
                     {
-                        Name = $"model.layers.{t:D2}.self_attn.q_proj.weight", Shape = [Rows, Cols], ValueType = ValueDType.BF16,
+                        Name = $"model.layers.{t:D2}.self_attn.q_proj.weight", Shape = [Rows, Cols], ValueDType = ValueDType.BF16,
                         Mask = new MaskInfo { Strategy = MaskStrategy.Random, Density = Density },
                     }, masks[t], values[t]);
             }));

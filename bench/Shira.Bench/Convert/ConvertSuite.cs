@@ -151,7 +151,7 @@ internal static class ConvertSuite
                 var values = RandomFloats(rng, (int)nnz, 0.05f);
                 writer.AddTensor(new TensorSpec
                 {
-                    Name = name, Shape = [outF, inF], Semantics = Semantics.Add, ValueType = Format.ValueDType.F32,
+                    Name = name, Shape = [outF, inF], Semantics = Semantics.Add, ValueDType = Format.ValueDType.F32,
                     Mask = new MaskInfo { Strategy = MaskStrategy.Random, Seed = 42, Rank = Rank, Density = (double)nnz / numel },
                 }, mask, values);
                 nnzTotal += nnz;

@@ -5,7 +5,6 @@ using Shira.Format.Container;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 using Shira.Runtime;
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Bench.Runtime;
 

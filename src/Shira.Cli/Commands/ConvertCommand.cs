@@ -43,7 +43,7 @@ internal static class ConvertCommand
                 Mode = r.GetValue(density) is not null ? SparsifyMode.Density : r.GetValue(energy) is not null ? SparsifyMode.Energy : SparsifyMode.LoraBudget,
                 Density = r.GetValue(density) ?? 1,
                 Energy = r.GetValue(energy) ?? 0.99,
-                Values = ParseValues(r.GetValue(values)),
+                ValueDType = ParseValues(r.GetValue(values)),
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             bool asJson = r.GetValue(json);
@@ -76,7 +76,7 @@ internal static class ConvertCommand
         var rows = new List<string[]>();
         foreach (var t in report.Tensors)
         {
-            tensors.Add(new JsonObject
+            tensors.Add((JsonNode)new JsonObject
             {
                 ["tensor"] = t.Tensor,
                 ["kind"] = t.Kind,

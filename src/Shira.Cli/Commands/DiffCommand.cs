@@ -30,7 +30,7 @@ internal static class DiffCommand
             {
                 Density = r.GetValue(density),
                 Global = r.GetValue(global),
-                Values = ConvertCommand.ParseValues(r.GetValue(values)) ?? Format.ValueDType.F32,
+                ValueDType = ConvertCommand.ParseValues(r.GetValue(values)) ?? Format.ValueDType.F32,
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             var report = ProgressDisplay.Run("Diffing", p =>

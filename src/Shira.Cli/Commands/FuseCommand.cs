@@ -34,7 +34,7 @@ internal static class FuseCommand
                 var v => throw new UsageException($"--values must be f32, f16 or bf16, not '{v}'"),
             };
             var fuse = ProgressDisplay.Run("Fusing", p => AdapterFusion.Fuse(paths.Select((x, i) => (x, w[i])).ToArray(), r.GetValue(output)!,
-                new FuseOptions { ValueType = valueType, Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)) }, new ApplyCommand.Sink(x => p.Report((x.Done, x.Total)))));
+                new FuseOptions { ValueDType = valueType, Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)) }, new ApplyCommand.Sink(x => p.Report((x.Done, x.Total)))));
             var report = new Report();
             var inv = CultureInfo.InvariantCulture;
             report.Table("Inputs", ["#", "Adapter", "Weight", "Positions", "Energy", "Energy on shared positions"], fuse.Inputs.Select((x, i) => new[]

@@ -46,14 +46,14 @@ internal static class InspectCommand
             double density = t.Numel == 0 ? 0 : (double)t.Nnz / t.Numel;
             double bpn = t.Nnz == 0 ? 0 : (double)(t.IndexStoredBytes + t.ValueStoredBytes) / t.Nnz;
             string shape = "[" + string.Join(", ", t.Shape) + "]";
-            string indexDesc = Describe(t.IndexEncoding, t.IndexCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : "");
+            string indexDesc = Describe(t.IndexEncoding, t.IndexSectionCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : "");
             rows.Add([
                 t.Name, shape, t.BaseDType.Name(), t.Semantics.ToString().ToLowerInvariant(), Report.Format(t.Scale),
                 t.Nnz.ToString(CultureInfo.InvariantCulture), Percent(density), indexDesc,
-                t.ValueType.ToString().ToLowerInvariant() + (t.ValueCodec == SectionCodec.None ? "" : "+lz4"),
+                t.ValueDType.ToString().ToLowerInvariant() + (t.ValueSectionCodec == SectionCodec.None ? "" : "+lz4"),
                 bpn.ToString("F2", CultureInfo.InvariantCulture), MaskText(t.Mask),
             ]);
-            tensors.Add(new JsonObject
+            tensors.Add((JsonNode)new JsonObject
             {
                 ["name"] = t.Name,
                 ["shape"] = Report.ToNode(t.Shape),
@@ -64,11 +64,11 @@ internal static class InspectCommand
                 ["numel"] = t.Numel,
                 ["density"] = density,
                 ["index_encoding"] = t.IndexEncoding.ToString(),
-                ["index_codec"] = t.IndexCodec.ToString(),
+                ["index_codec"] = t.IndexSectionCodec.ToString(),
                 ["index_set"] = t.IndexSetId,
                 ["index_bytes"] = t.IndexStoredBytes,
-                ["value_type"] = t.ValueType.ToString().ToLowerInvariant(),
-                ["value_codec"] = t.ValueCodec.ToString(),
+                ["value_type"] = t.ValueDType.ToString().ToLowerInvariant(),
+                ["value_codec"] = t.ValueSectionCodec.ToString(),
                 ["value_bytes"] = t.ValueStoredBytes,
                 ["bytes_per_nonzero"] = bpn,
                 ["mask"] = MaskJson(t.Mask),

@@ -5,7 +5,6 @@ using Shira.Format;
 using Shira.Format.Numerics;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Diff;
 
@@ -67,7 +66,7 @@ public static class DenseDiff
             {
                 ["selection"] = options.Density is { } d
                     ? (options.Global ? "global-density=" : "density=") + d.ToString("R", CultureInfo.InvariantCulture) : "exact",
-                ["values"] = options.Values.ToString().ToLowerInvariant(),
+                ["values"] = options.ValueDType.ToString().ToLowerInvariant(),
             },
         };
         var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
@@ -105,9 +104,9 @@ public static class DenseDiff
         if (options.Density is { } density)
         {
             long k = global?.CountFor(delta) ?? Math.Min(DeltaSelection.CountForDensity(density, n), changed.Count);
-            var sel = DeltaSelection.TopK(delta, k, options.Values);
+            var sel = DeltaSelection.TopK(delta, k, options.ValueDType);
             // A global budget can leave a tensor with nothing: it is reported, not written.
-            if (k > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.Values, MaskStrategy.TopKDelta, (double)k / n), sel.Indices, sel.Values);
+            if (k > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.ValueDType, MaskStrategy.TopKDelta, (double)k / n), sel.Indices, sel.Values);
             return new TensorReport(name, "diff-add", shape, k, n, Semantics.Add, 0, 1, sel.RelativeError, sel.EnergyKept, energy);
         }
 
@@ -117,19 +116,19 @@ public static class DenseDiff
         for (int j = 0; j < idx.Length; j++)
         {
             int i = (int)idx[j];
-            float stored = DeltaSelection.Round(delta[i], options.Values);
+            float stored = DeltaSelection.Round(delta[i], options.ValueDType);
             vals[j] = delta[i];
             // What an apply computes: f32(base) + 1·v, rounded once (to nearest even) into the base dtype.
             if (BitsOf(b[i] + stored, dtype) != BitsOf(t[i], dtype)) exact = false;
         }
         if (exact)
         {
-            w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.Values, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
+            w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.ValueDType, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
             return new TensorReport(name, "diff-add", shape, idx.Length, n, Semantics.Add, 0, 1, 0, 1, energy);
         }
         for (int j = 0; j < idx.Length; j++) vals[j] = t[(int)idx[j]];
         var lossless = ValueDTypes.FromDType(dtype)!.Value;
-        notes.Add($"{name}: base + delta does not reproduce every tuned value in {options.Values}; stored as a Replace of the {idx.Length} changed entries");
+        notes.Add($"{name}: base + delta does not reproduce every tuned value in {options.ValueDType}; stored as a Replace of the {idx.Length} changed entries");
         w.AddTensor(Spec(name, shape, dtype, Semantics.Replace, lossless, MaskStrategy.ExactDiff, (double)idx.Length / n), idx, vals);
         return new TensorReport(name, "diff-replace", shape, idx.Length, n, Semantics.Replace, 0, 1, 0, 1, energy);
     }
@@ -157,7 +156,7 @@ public static class DenseDiff
     private static TensorSpec Spec(string name, IReadOnlyList<long> shape, DType dtype, Semantics semantics, ValueDType values, MaskStrategy strategy, double density) =>
         new()
         {
-            Name = name, Shape = shape, BaseDType = dtype, Semantics = semantics, Scale = 1f, ValueType = values,
+            Name = name, Shape = shape, BaseDType = dtype, Semantics = semantics, Scale = 1f, ValueDType = values,
             Mask = new MaskInfo { Strategy = strategy, Density = density },
         };
 

@@ -1,7 +1,6 @@
 using Shira.Format;
 using Shira.Format.Container;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Diff;
 
@@ -14,7 +13,7 @@ public sealed record DiffOptions
     /// tensors, the largest |tuned − base| anywhere) instead of the same fraction of every tensor.</summary>
     public bool Global { get; init; }
     /// <summary>Value type of stored deltas (default f32). An exact diff verifies every position against it.</summary>
-    public ValueDType Values { get; init; } = ValueDType.F32;
+    public ValueDType ValueDType { get; init; } = ValueDType.F32;
     /// <summary>Container writer options.</summary>
     public ShiraWriterOptions? Writer { get; init; }
     /// <summary>Receives one report per finished tensor.</summary>

@@ -5,7 +5,6 @@ using Shira.Format;
 using Shira.Format.Container;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Lora;
 
@@ -21,7 +20,7 @@ internal static class LoraConversion
         var cfg = folder.Config;
         var file = folder.Weights;
         var notes = new List<string>();
-        var values = options.Values ?? ValueDType.F32;
+        var values = options.ValueDType ?? ValueDType.F32;
         var plans = new List<TargetPlan>();
 
         foreach (var m in folder.Modules)
@@ -175,7 +174,7 @@ internal static class LoraConversion
             foreach (var x in v) energy += (double)x * x;
             w.AddTensor(new TensorSpec
             {
-                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = ValueDType.F32,
+                Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueDType = ValueDType.F32,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = 1, Description = "lora_B.bias (dense)" },
             }, indices, v);
             return new TensorReport(m.BiasName, "lora-bias", shape, v.Length, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
@@ -205,7 +204,7 @@ internal static class LoraConversion
         }
         w.AddTensor(new TensorSpec
         {
-            Name = target, Shape = shape, BaseDType = baseDType, Semantics = semantics, Scale = 1f, ValueType = values,
+            Name = target, Shape = shape, BaseDType = baseDType, Semantics = semantics, Scale = 1f, ValueDType = values,
             Mask = new MaskInfo
             {
                 Strategy = MaskStrategy.TopKDelta,

@@ -4,15 +4,6 @@ using Shira.Format;
 
 namespace Shira.Convert.Peft;
 
-/// <summary>The PEFT methods this converter understands.</summary>
-public enum PeftType
-{
-    /// <summary>LoRA (including rsLoRA, DoRA, fan_in_fan_out, embedding LoRA, lora_bias).</summary>
-    Lora,
-    /// <summary>SHiRA: sparse (row, col, value) triples.</summary>
-    Shira,
-}
-
 /// <summary>
 /// The parts of <c>adapter_config.json</c> that decide how an adapter merges. Parsing is tolerant of schema drift
 /// (missing keys take PEFT's defaults, unknown keys are ignored, <c>null</c> and <c>[]</c> mean the same), and strict

@@ -2,21 +2,6 @@ using Shira.Format;
 
 namespace Shira.Convert.Peft;
 
-/// <summary>What one tensor of an adapter file is.</summary>
-internal enum PeftTensorRole
-{
-    LoraA,
-    LoraB,
-    LoraBBias,
-    EmbeddingA,
-    EmbeddingB,
-    Magnitude,
-    ShiraWeight,
-    ShiraIndices,
-    /// <summary>A full tensor that replaces the base tensor (modules_to_save, trained biases, classifier heads).</summary>
-    Dense,
-}
-
 /// <summary>
 /// A parsed adapter key. PEFT writes <c>base_model.model.&lt;module&gt;.lora_A.weight</c>; older files or other tools may
 /// omit the prefix or keep the adapter name (<c>.lora_A.default.weight</c>); modules_to_save copies may appear as

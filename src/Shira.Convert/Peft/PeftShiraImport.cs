@@ -3,7 +3,6 @@ using Shira.Convert.Peft;
 using Shira.Format;
 using Shira.Format.Safetensors;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Peft;
 
@@ -121,7 +120,7 @@ internal static class PeftShiraImport
         }
 
         var sourceType = ValueDTypes.FromDType(wInfo.DType);
-        var valueType = options.Values ?? sourceType ?? ValueDType.F32;
+        var valueType = options.ValueDType ?? sourceType ?? ValueDType.F32;
         if (wInfo.DType == DType.F64) notes.Add($"{m.WeightName}: F64 shira_weight stored as {valueType} (rounded)");
         else if (valueType != sourceType) notes.Add($"{m.WeightName}: shira_weight {wInfo.DType} stored as {valueType} (rounded)");
         var mask = new MaskInfo
@@ -137,7 +136,7 @@ internal static class PeftShiraImport
         {
             var spec = new TensorSpec
             {
-                Name = target, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueType = valueType, Mask = mask,
+                Name = target, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueDType = valueType, Mask = mask,
             };
             double energy = 0;
             if (sourceType == valueType && order is null)

@@ -1,7 +1,6 @@
 using Shira.Format;
 using Shira.Format.Numerics;
 
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Convert.Selection;
 

@@ -53,11 +53,11 @@ public sealed unsafe partial class ShiraReader
             int vs = _model.TensorValueSection[t];
             if (!ok[vs]) continue;
             var info = _model.Tensors[t];
-            long bad = FirstNonFinite(Decoded(vs), info.ValueType);
+            long bad = FirstNonFinite(Decoded(vs), info.ValueDType);
             if (bad >= 0)
             {
                 var s = sections[vs];
-                long? offset = s.Codec == SectionCodec.None ? s.Offset + bad * info.ValueType.ByteSize() : s.Offset;
+                long? offset = s.Codec == SectionCodec.None ? s.Offset + bad * info.ValueDType.ByteSize() : s.Offset;
                 issues.Add(new ValidationIssue(ShiraErrorCode.NonFiniteValue, $"value {bad} is NaN or infinite", info.Name, offset));
             }
         }

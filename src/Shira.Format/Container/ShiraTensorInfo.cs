@@ -18,7 +18,7 @@ public sealed record ShiraTensorInfo
     /// <summary>Number of stored (index, value) pairs.</summary>
     public required long Nnz { get; init; }
     /// <summary>How values are stored.</summary>
-    public required ValueDType ValueType { get; init; }
+    public required ValueDType ValueDType { get; init; }
     /// <summary>The index set's encoding.</summary>
     public required IndexEncoding IndexEncoding { get; init; }
     /// <summary>The index set's id; tensors with equal ids share one mask.</summary>
@@ -30,9 +30,9 @@ public sealed record ShiraTensorInfo
     /// <summary>Bytes the values occupy in the file.</summary>
     public required long ValueStoredBytes { get; init; }
     /// <summary>Codec of the value section.</summary>
-    public required SectionCodec ValueCodec { get; init; }
+    public required SectionCodec ValueSectionCodec { get; init; }
     /// <summary>Codec of the index section.</summary>
-    public required SectionCodec IndexCodec { get; init; }
+    public required SectionCodec IndexSectionCodec { get; init; }
     /// <summary>File offset of the index section, or null for a structured mask (no section).</summary>
     public long? IndexSectionOffset { get; init; }
     /// <summary>File offset of the value section.</summary>

@@ -67,7 +67,7 @@ public sealed partial class ShiraWriter : IDisposable
     }
 
     /// <summary>Adds a tensor whose values are given as raw little-endian elements of <paramref name="inputType"/>;
-    /// stored losslessly when <paramref name="inputType"/> equals <see cref="TensorSpec.ValueType"/>.</summary>
+    /// stored losslessly when <paramref name="inputType"/> equals <see cref="TensorSpec.ValueDType"/>.</summary>
     public void AddTensor(TensorSpec spec, ReadOnlySpan<long> indices, ReadOnlySpan<byte> values, ValueDType inputType)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -174,8 +174,8 @@ public sealed partial class ShiraWriter : IDisposable
 
     private static ValueDType CheckType(TensorSpec spec)
     {
-        if (!Enum.IsDefined(spec.ValueType)) throw Usage($"invalid value type {spec.ValueType}", spec.Name);
-        return spec.ValueType;
+        if (!Enum.IsDefined(spec.ValueDType)) throw Usage($"invalid value type {spec.ValueDType}", spec.Name);
+        return spec.ValueDType;
     }
 
     private static void ValidateMetadata(AdapterMetadata m)
@@ -234,10 +234,10 @@ public sealed partial class ShiraWriter : IDisposable
         if (indices.Length > ManifestLimits.MaxNnz)
             throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"{indices.Length} nonzeros exceed {ManifestLimits.MaxNnz}", null, name);
         CheckIndices(indices, numel, name);
-        long bad = ShiraReader.FirstNonFinite(values, spec.ValueType);
+        long bad = ShiraReader.FirstNonFinite(values, spec.ValueDType);
         if (bad >= 0)
             throw ShiraErrors.Create(ShiraErrorCode.NonFiniteValue,
-                $"value {bad} is NaN or infinite as {spec.ValueType} (out of range when narrowed?)", null, name);
+                $"value {bad} is NaN or infinite as {spec.ValueDType} (out of range when narrowed?)", null, name);
         var mask = spec.Mask ?? new MaskInfo();
         CheckMask(mask, shape[0], numel / shape[0], name);
 
@@ -251,7 +251,7 @@ public sealed partial class ShiraWriter : IDisposable
             Semantics = ProtoMapping.ToProto(spec.Semantics),
             ScaleBits = BitConverter.SingleToUInt32Bits(spec.Scale),
             Nnz = (ulong)indices.Length,
-            ValueType = ProtoMapping.ToProto(spec.ValueType),
+            ValueType = ProtoMapping.ToProto(spec.ValueDType),
             ValueSection = (uint)valueSection,
             IndexSet = (uint)setId,
             Mask = ProtoMapping.ToProto(mask),

@@ -14,7 +14,7 @@ public sealed record TensorSpec
     /// <summary>Scale applied to the values for <see cref="Semantics.Add"/>; must be finite.</summary>
     public float Scale { get; init; } = 1f;
     /// <summary>How to store the values. Converted from the input with round-to-nearest-even when narrower.</summary>
-    public ValueDType ValueType { get; init; } = ValueDType.F32;
+    public ValueDType ValueDType { get; init; } = ValueDType.F32;
     /// <summary>Index encoding to use; <see cref="IndexEncoding.Auto"/> picks the smallest.</summary>
     public IndexEncoding IndexEncoding { get; init; } = IndexEncoding.Auto;
     /// <summary>Mask metadata.</summary>

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using Shira.Format;
 using Shira.Format.Container;
 using Shira.Runtime.Kernels;
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Engine;
 
@@ -17,7 +16,7 @@ internal sealed class PreparedEntry
     public required IndexSet Indices { get; init; }
     public required float Scale { get; init; }
     public bool Replace => Info.Semantics == Semantics.Replace;
-    public ValueDType ValueType => Info.ValueType;
+    public ValueDType ValueDType => Info.ValueDType;
 
     /// <summary>Decodes every entry's indices (in parallel) and checks them against the base tensors. Nothing is
     /// written; a bad adapter throws here.</summary>
@@ -83,7 +82,7 @@ internal sealed class PreparedEntry
         float scale = info.Semantics == Semantics.Replace ? 1f : info.Scale * userScale;
         if (!float.IsFinite(scale))
             throw ShiraErrors.Create(ShiraErrorCode.Usage, $"the effective scale {info.Scale} × {userScale} is not finite", file, info.Name);
-        if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueType.ByteSize())
+        if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueDType.ByteSize())
             throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", file, info.Name);
         return (nnz, scale);
     }
@@ -108,21 +107,5 @@ internal sealed class PreparedEntry
             foreach (var x in inner) if (x is ShiraException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(x);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner[0]);
         }
-    }
-}
-
-/// <summary>A slice of work for Parallel.For: positions [Start, Start + Count) of entry <see cref="Entry"/>.</summary>
-[StructLayout(LayoutKind.Auto)]
-internal readonly record struct WorkItem(int Entry, int Start, int Count)
-{
-    /// <summary>Positions per work item: big tensors are split so both cores stay busy.</summary>
-    public const int Chunk = 1 << 15;
-
-    public static WorkItem[] Split(IReadOnlyList<int> counts)
-    {
-        var items = new List<WorkItem>();
-        for (int e = 0; e < counts.Count; e++)
-            for (int s = 0; s < counts[e]; s += Chunk) items.Add(new WorkItem(e, s, Math.Min(Chunk, counts[e] - s)));
-        return [.. items];
     }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Shira.Format;
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Kernels;
 

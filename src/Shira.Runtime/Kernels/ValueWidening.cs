@@ -3,7 +3,6 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Shira.Format;
-using ValueType = Shira.Format.ValueDType;
 
 namespace Shira.Runtime.Kernels;
 

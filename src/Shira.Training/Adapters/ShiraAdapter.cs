@@ -189,7 +189,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
                     BaseDType = fingerprint[i].DType,
                     Semantics = Semantics.Add,
                     Scale = 1f,
-                    ValueType = Format.ValueDType.F32,
+                    ValueDType = Format.ValueDType.F32,
                     IndexEncoding = layer.Mask.IsStructured ? IndexEncoding.Structured : IndexEncoding.Auto,
                     Mask = layer.Mask.Info,
                 };

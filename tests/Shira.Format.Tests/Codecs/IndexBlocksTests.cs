@@ -477,7 +477,7 @@ public class IndexBlocksTests
             Assert.Throws<ArgumentOutOfRangeException>(() => blocks.Decode(0, blocks.Layout.BlockCount + 1, new RecordingSink(new Recording())));
             Assert.Throws<ArgumentOutOfRangeException>(() => blocks.FirstIndexOfBlock(blocks.Layout.BlockCount));
             Assert.Throws<ArgumentOutOfRangeException>(() => blocks.Decode(-1, 1, new RecordingSink(new Recording())));
-            seen.Add((tensor.IndexEncoding, tensor.IndexCodec));
+            seen.Add((tensor.IndexEncoding, tensor.IndexSectionCodec));
         }
         Assert.Contains((IndexEncoding.Structured, SectionCodec.None), seen);
         foreach (var encoding in IndexSets.ByteEncodings)

@@ -1,3 +1,4 @@
+using Shira.Fuzz;
 using Shira.Format.Codecs;
 using Shira.Format.Container;
 using Shira.Format.Tests.Container;
@@ -19,10 +20,10 @@ public class CorruptionTests
         return Samples.Write(new AdapterMetadata { Name = "flip", Parameters = new Dictionary<string, string> { ["r"] = "1" } }, w =>
         {
             w.AddTensor(new TensorSpec { Name = "a", Shape = [4, 8], IndexEncoding = IndexEncoding.RawU32 }, [1, 2, 30], [0.5f, -1f, 2f]);
-            w.AddTensor(new TensorSpec { Name = "b", Shape = [64], IndexEncoding = IndexEncoding.DeltaBitPacked, ValueType = ValueDType.BF16 }, [0, 9, 40, 63], [1f, 2f, 3f, 4f]);
-            w.AddTensor(new TensorSpec { Name = "c", Shape = [4, 8], ValueType = ValueDType.F16,
+            w.AddTensor(new TensorSpec { Name = "b", Shape = [64], IndexEncoding = IndexEncoding.DeltaBitPacked, ValueDType = ValueDType.BF16 }, [0, 9, 40, 63], [1f, 2f, 3f, 4f]);
+            w.AddTensor(new TensorSpec { Name = "c", Shape = [4, 8], ValueDType = ValueDType.F16,
                 Mask = new MaskInfo { Strategy = MaskStrategy.Structured, Rows = rows, Columns = cols, Diagonal = true } }, s, new float[n]);
-            w.AddTensor(new TensorSpec { Name = "d", Shape = [64], IndexEncoding = IndexEncoding.RawU64, ValueType = ValueDType.F16 },
+            w.AddTensor(new TensorSpec { Name = "d", Shape = [64], IndexEncoding = IndexEncoding.RawU64, ValueDType = ValueDType.F16 },
                 Enumerable.Range(0, 24).Select(i => (long)i).ToArray(), new float[24]);
         });
     }
@@ -34,7 +35,7 @@ public class CorruptionTests
         Assert.Null(FuzzEntry.Check(file));
         Assert.True(file.Length < 1024, $"{file.Length} bytes: keep the flip test small");
         using var r = ShiraReader.Open(file);
-        Assert.Contains(r.Tensors, t => t.IndexCodec == SectionCodec.Lz4Block);
+        Assert.Contains(r.Tensors, t => t.IndexSectionCodec == SectionCodec.Lz4Block);
         Assert.Contains(r.Tensors, t => t.IndexEncoding == IndexEncoding.Structured);
     }
 

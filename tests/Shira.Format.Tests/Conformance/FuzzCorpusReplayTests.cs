@@ -1,3 +1,4 @@
+using Shira.Fuzz;
 using Shira.Format.Container;
 using Shira.Testing;
 

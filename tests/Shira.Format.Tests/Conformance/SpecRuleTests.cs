@@ -144,10 +144,10 @@ public class SpecRuleTests
         Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec, [1], [float.NaN])).Code);
         Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec, [1], [float.NegativeInfinity])).Code);
         // Finite in f32 but infinite once narrowed to f16.
-        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueType = ValueDType.F16 }, [1], [1e6f])).Code);
+        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueDType = ValueDType.F16 }, [1], [1e6f])).Code);
         Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { Scale = float.NaN }, [1], [1f])).Code);
         var nanBf16 = new byte[] { 0xC0, 0x7F };
-        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueType = ValueDType.BF16 }, [1], nanBf16, ValueDType.BF16)).Code);
+        Assert.Equal(ShiraErrorCode.NonFiniteValue, Refuses(w => w.AddTensor(spec with { ValueDType = ValueDType.BF16 }, [1], nanBf16, ValueDType.BF16)).Code);
     }
 
     [Fact]

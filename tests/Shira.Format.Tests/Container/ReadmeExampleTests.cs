@@ -17,7 +17,7 @@ public class ReadmeExampleTests
         ShiraWriter.WriteFile(path, meta, w =>
         {
             // Tensors in ascending name order; indices are flat row-major positions, strictly increasing.
-            w.AddTensor(new TensorSpec { Name = "layers.0.q_proj.weight", Shape = [4096, 4096], ValueType = Shira.Format.ValueDType.BF16 },
+            w.AddTensor(new TensorSpec { Name = "layers.0.q_proj.weight", Shape = [4096, 4096], ValueDType = Shira.Format.ValueDType.BF16 },
                 indices: [3, 17, 4096 * 5 + 2], values: [0.01f, -0.02f, 0.005f]);
         });
 

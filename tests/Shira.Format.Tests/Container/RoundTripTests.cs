@@ -44,7 +44,7 @@ public class RoundTripTests
         var idx = Samples.RandomIndices(rng, numel, 300);
         var vals = Samples.RandomValues(rng, idx.Length);
         var bytes = Samples.Write(Samples.Metadata, w =>
-            w.AddTensor(new TensorSpec { Name = "w", Shape = [64, 48], ValueType = type, IndexEncoding = encoding }, idx, vals));
+            w.AddTensor(new TensorSpec { Name = "w", Shape = [64, 48], ValueDType = type, IndexEncoding = encoding }, idx, vals));
 
         using var r = ShiraReader.Open(bytes);
         Assert.True(r.Validate().IsValid);
@@ -79,7 +79,7 @@ public class RoundTripTests
             raw[hi] &= 0xBF;
         }
         var bytes = Samples.Write(new AdapterMetadata(), w =>
-            w.AddTensor(new TensorSpec { Name = "w", Shape = [1000], ValueType = type }, idx, raw, type));
+            w.AddTensor(new TensorSpec { Name = "w", Shape = [1000], ValueDType = type }, idx, raw, type));
         using var r = ShiraReader.Open(bytes);
         Assert.Equal(raw, r.GetValueBytes(r.Tensors[0]).ToArray());
     }
@@ -93,7 +93,7 @@ public class RoundTripTests
         FloatSpans.FromSingle(f32, ValueDType.F32, raw);
         var idx = Enumerable.Range(0, 100).Select(i => (long)i * 3).ToArray();
         var bytes = Samples.Write(new AdapterMetadata(), w =>
-            w.AddTensor(new TensorSpec { Name = "w", Shape = [300], ValueType = ValueDType.BF16 }, idx, raw, ValueDType.F32));
+            w.AddTensor(new TensorSpec { Name = "w", Shape = [300], ValueDType = ValueDType.BF16 }, idx, raw, ValueDType.F32));
         using var r = ShiraReader.Open(bytes);
         var back = new float[100];
         r.ReadValues(r.Tensors[0], back);
@@ -143,17 +143,17 @@ public class RoundTripTests
         var bytes = Samples.Write(new AdapterMetadata(), w =>
         {
             w.AddTensor(new TensorSpec { Name = "a", Shape = [4096], IndexEncoding = IndexEncoding.RawU64 }, dense, zeros);
-            w.AddTensor(new TensorSpec { Name = "b", Shape = [4096], ValueType = ValueDType.BF16 }, dense, noise, ValueDType.BF16);
+            w.AddTensor(new TensorSpec { Name = "b", Shape = [4096], ValueDType = ValueDType.BF16 }, dense, noise, ValueDType.BF16);
         }, opts);
         using var r = ShiraReader.Open(bytes);
         Assert.True(r.Validate().IsValid);
         var a = r.Tensors[0];
         var b = r.Tensors[1];
-        Assert.True(a.IndexCodec == SectionCodec.Lz4Block, $"{a.IndexEncoding} {a.IndexCodec} {a.IndexStoredBytes}");
+        Assert.True(a.IndexSectionCodec == SectionCodec.Lz4Block, $"{a.IndexEncoding} {a.IndexSectionCodec} {a.IndexStoredBytes}");
         Assert.True(a.IndexStoredBytes < 4096 * 8);
-        Assert.Equal(SectionCodec.Lz4Block, a.ValueCodec);
+        Assert.Equal(SectionCodec.Lz4Block, a.ValueSectionCodec);
         Assert.Equal(new byte[4096 * 4], r.GetValueBytes(a).ToArray());
-        Assert.True(b.ValueCodec == SectionCodec.None, $"{b.ValueCodec} {b.ValueStoredBytes}");
+        Assert.True(b.ValueSectionCodec == SectionCodec.None, $"{b.ValueSectionCodec} {b.ValueStoredBytes}");
         Assert.Equal(noise.Length, b.ValueStoredBytes);
         Assert.Equal(noise, r.GetValueBytes(b).ToArray());
         var got = new long[4096];
@@ -164,14 +164,14 @@ public class RoundTripTests
         var plain = Samples.Write(new AdapterMetadata(), w =>
             w.AddTensor(new TensorSpec { Name = "a", Shape = [4096], IndexEncoding = IndexEncoding.RawU64 }, dense, zeros));
         using var c = ShiraReader.Open(plain);
-        Assert.Equal(SectionCodec.None, c.Tensors[0].ValueCodec);
+        Assert.Equal(SectionCodec.None, c.Tensors[0].ValueSectionCodec);
 
         var none = Samples.Write(new AdapterMetadata(), w =>
             w.AddTensor(new TensorSpec { Name = "a", Shape = [4096], IndexEncoding = IndexEncoding.RawU64 }, dense, zeros),
             new ShiraWriterOptions { AllowLz4 = false, CompressValues = true });
         using var d = ShiraReader.Open(none);
-        Assert.Equal(SectionCodec.None, d.Tensors[0].IndexCodec);
-        Assert.Equal(SectionCodec.None, d.Tensors[0].ValueCodec);
+        Assert.Equal(SectionCodec.None, d.Tensors[0].IndexSectionCodec);
+        Assert.Equal(SectionCodec.None, d.Tensors[0].ValueSectionCodec);
     }
 
     [Theory]
@@ -192,7 +192,7 @@ public class RoundTripTests
             w.AddTensor(new TensorSpec { Name = "w", Shape = [512, 512] }, idx, Samples.RandomValues(rng, idx.Length)));
         using var r = ShiraReader.Open(bytes);
         Assert.Equal(IndexEncoding.DeltaBitPacked, r.Tensors[0].IndexEncoding);
-        Assert.Equal(SectionCodec.None, r.Tensors[0].IndexCodec);
+        Assert.Equal(SectionCodec.None, r.Tensors[0].IndexSectionCodec);
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public class RoundTripTests
         var spec = new TensorSpec
         {
             Name = "model.layers.0.mlp.up_proj.weight", Shape = [2, 3, 4, 5], BaseDType = DType.BF16, Semantics = Semantics.Add,
-            Scale = -0.0f, ValueType = ValueDType.F16, Mask = mask,
+            Scale = -0.0f, ValueDType = ValueDType.F16, Mask = mask,
         };
         var bytes = Samples.Write(new AdapterMetadata(), w => w.AddTensor(spec, [0, 7, 119], [1f, 2f, 3f]));
         using var r = ShiraReader.Open(bytes);
@@ -258,7 +258,7 @@ public class RoundTripTests
         Assert.Equal(Semantics.Add, t.Semantics);
         Assert.Equal(BitConverter.SingleToUInt32Bits(-0.0f), BitConverter.SingleToUInt32Bits(t.Scale));
         Assert.Equal(3, t.Nnz);
-        Assert.Equal(ValueDType.F16, t.ValueType);
+        Assert.Equal(ValueDType.F16, t.ValueDType);
         Assert.Equal(mask, t.Mask);
         Assert.True(r.TryGetTensor(spec.Name, out var found));
         Assert.Same(t, found);
@@ -272,7 +272,7 @@ public class RoundTripTests
         var bytes = Samples.Write(new AdapterMetadata(), w =>
         {
             w.AddTensor(new TensorSpec { Name = "empty", Shape = [5, 7] }, [], []);
-            w.AddTensor(new TensorSpec { Name = "full", Shape = [5, 7], ValueType = ValueDType.BF16 }, full, Samples.RandomValues(new Random(2), 35));
+            w.AddTensor(new TensorSpec { Name = "full", Shape = [5, 7], ValueDType = ValueDType.BF16 }, full, Samples.RandomValues(new Random(2), 35));
         });
         using var r = ShiraReader.Open(bytes);
         Assert.True(r.Validate().IsValid);
@@ -307,13 +307,13 @@ public class RoundTripTests
             var opts = new ShiraWriterOptions { AllowLz4 = lz4, CompressValues = lz4 };
             var bytes = Samples.Write(new AdapterMetadata(), w =>
             {
-                w.AddTensor(new TensorSpec { Name = "a", Shape = dims, ValueType = type, IndexEncoding = encoding }, idx, vals);
-                w.AddTensor(new TensorSpec { Name = "b", Shape = dims, ValueType = type, IndexEncoding = encoding }, idx, vals);
+                w.AddTensor(new TensorSpec { Name = "a", Shape = dims, ValueDType = type, IndexEncoding = encoding }, idx, vals);
+                w.AddTensor(new TensorSpec { Name = "b", Shape = dims, ValueDType = type, IndexEncoding = encoding }, idx, vals);
             }, opts);
             Assert.Equal(bytes, Samples.Write(new AdapterMetadata(), w =>
             {
-                w.AddTensor(new TensorSpec { Name = "a", Shape = dims, ValueType = type, IndexEncoding = encoding }, idx, vals);
-                w.AddTensor(new TensorSpec { Name = "b", Shape = dims, ValueType = type, IndexEncoding = encoding }, idx, vals);
+                w.AddTensor(new TensorSpec { Name = "a", Shape = dims, ValueDType = type, IndexEncoding = encoding }, idx, vals);
+                w.AddTensor(new TensorSpec { Name = "b", Shape = dims, ValueDType = type, IndexEncoding = encoding }, idx, vals);
             }, opts));
             using var r = ShiraReader.Open(bytes);
             Assert.True(r.Validate().IsValid);

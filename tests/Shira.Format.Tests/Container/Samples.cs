@@ -66,13 +66,13 @@ internal static class Samples
         {
             var shared = RandomIndices(rng, 128, 12);
             w.AddTensor(new TensorSpec { Name = "a.weight", Shape = [8, 16] }, shared, RandomValues(rng, 12));
-            w.AddTensor(new TensorSpec { Name = "b.weight", Shape = [8, 16], ValueType = ValueDType.BF16 }, shared, RandomValues(rng, 12));
+            w.AddTensor(new TensorSpec { Name = "b.weight", Shape = [8, 16], ValueDType = ValueDType.BF16 }, shared, RandomValues(rng, 12));
             var (rows, cols) = StructuredMask.EveryNth(8, 16, 4);
             var mask = new MaskInfo { Strategy = MaskStrategy.Structured, Rows = rows, Columns = cols, Diagonal = true };
             long n = StructuredMask.Count(8, 16, rows, cols, true);
             var s = new long[n];
             StructuredMask.Generate(8, 16, rows, cols, true, s);
-            w.AddTensor(new TensorSpec { Name = "c.weight", Shape = [8, 16], Mask = mask, ValueType = ValueDType.F16 }, s, RandomValues(rng, (int)n));
+            w.AddTensor(new TensorSpec { Name = "c.weight", Shape = [8, 16], Mask = mask, ValueDType = ValueDType.F16 }, s, RandomValues(rng, (int)n));
             w.AddTensor(new TensorSpec { Name = "d.bias", Shape = [16], Semantics = Semantics.Replace, IndexEncoding = IndexEncoding.DeltaVarint },
                 RandomIndices(rng, 16, 5), RandomValues(rng, 5));
         }, options);

@@ -50,13 +50,13 @@ public class WriterIndexEncodingTests
             new ShiraWriterOptions { IndexEncoding = IndexEncoding.RawU64 });
         using var r = ShiraReader.Open(path);
         Assert.Equal(IndexEncoding.RawU64, r.Tensors[0].IndexEncoding);
-        Assert.Equal(SectionCodec.None, r.Tensors[0].IndexCodec);
+        Assert.Equal(SectionCodec.None, r.Tensors[0].IndexSectionCodec);
         // The same set asked for explicitly in the spec is compressed as usual (LZ4 saves far more than 1/16 here).
         string explicitPath = tmp.File("e.shira");
         ShiraWriter.WriteFile(explicitPath, new AdapterMetadata { Name = "t" },
             w => w.AddTensor(new TensorSpec { Name = "a", Shape = [200, 200], IndexEncoding = IndexEncoding.RawU64 }, runs, new float[runs.Length]));
         using var e = ShiraReader.Open(explicitPath);
-        Assert.Equal(SectionCodec.Lz4Block, e.Tensors[0].IndexCodec);
+        Assert.Equal(SectionCodec.Lz4Block, e.Tensors[0].IndexSectionCodec);
     }
 
     [Fact]

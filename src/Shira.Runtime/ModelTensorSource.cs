@@ -1,33 +1,8 @@
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using Shira.Format;
-using Shira.Format.Safetensors;
 using Shira.Runtime.Kernels;
 
 namespace Shira.Runtime;
-
-/// <summary>What <see cref="BaseCompatibility"/> needs from a base: tensor facts and content hashes.</summary>
-internal interface ITensorSource
-{
-    string Name { get; }
-    bool TryGet(string name, out DType dtype, out IReadOnlyList<long> shape);
-    /// <summary>XXH3-64 of the tensor's raw bytes as the adapter's maker saw them.</summary>
-    ulong ContentHash(string name);
-}
-
-internal sealed class CheckpointTensorSource(SafetensorsCheckpoint checkpoint) : ITensorSource
-{
-    public string Name => checkpoint.Path;
-
-    public bool TryGet(string name, out DType dtype, out IReadOnlyList<long> shape)
-    {
-        if (checkpoint.TryGetTensor(name, out _, out var info)) { dtype = info.DType; shape = info.Shape; return true; }
-        dtype = default; shape = [];
-        return false;
-    }
-
-    public ulong ContentHash(string name) => XxHash3.HashToUInt64(checkpoint.GetBytes(name));
-}
 
 /// <summary>An open model; content hashes are taken of the base below every applied adapter (their originals are
 /// put back in a scratch copy when they touch the tensor), so a stacked adapter still verifies.</summary>

@@ -1,12 +1,14 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
+using Shira.Format;
+using Shira.Format.Container;
 using P = Shira.Format.Manifest.Proto;
 
-namespace Shira.Format.Container;
+namespace Shira.Fuzz;
 
 /// <summary>
-/// The fuzz harness logic, shared by tests/Shira.Fuzz (SharpFuzz/AFL++) and the in-process replay test: open the
-/// bytes, validate, and read every tensor through every public read path. Format errors are
+/// The fuzz harness logic of tests/Shira.Fuzz (SharpFuzz/AFL++), also compiled into Shira.Format.Tests for the
+/// in-process replay test (it stays out of the shipped library): open the bytes, validate, and read every tensor through every public read path. Format errors are
 /// <see cref="ShiraException"/>s and end the case normally; any other exception escapes and is a crash.
 /// </summary>
 internal static class FuzzEntry
@@ -131,7 +133,7 @@ internal static class FuzzEntry
     }
 
     /// <summary>Fails when a block-decoded index differs from the whole-set decode.</summary>
-    private readonly struct CompareSink(long[] expected, string tensor) : Codecs.IIndexSink
+    private readonly struct CompareSink(long[] expected, string tensor) : Shira.Format.Codecs.IIndexSink
     {
         public void Add(int position, ulong index)
         {
