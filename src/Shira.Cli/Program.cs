@@ -13,7 +13,7 @@ public static class Program
     /// <summary>Builds the command tree. Each command lives in its own file under Commands/.</summary>
     internal static RootCommand BuildRoot()
     {
-        var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply, train");
+        var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply (train: shira-train)");
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
@@ -24,7 +24,7 @@ public static class Program
         root.Subcommands.Add(SwitchCommand.Create());
         root.Subcommands.Add(FuseCommand.Create());
         root.Subcommands.Add(RecoverCommand.Create());
-        // Only this command's action loads TorchSharp (see TrainCommand).
+        // Runs the separate training tool shira-train (TorchSharp); see TrainCommand.
         root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
@@ -32,6 +32,8 @@ public static class Program
     /// <summary>Parses and runs; parse errors print usage and exit 2 (not System.CommandLine's default 1).</summary>
     internal static int Run(string[] args)
     {
+        // Everything after `train` belongs to the training tool, --help included.
+        if (args.Length > 0 && args[0] == "train") return TrainCommand.Forward(args[1..]);
         var root = BuildRoot();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,4 +1,6 @@
-namespace Shira.Training.Experiments;
+using Shira.Training.Experiments;
+
+namespace Shira.Bench.Experiments;
 
 /// <summary>One (task, method) cell of the experiment.</summary>
 /// <param name="Task">Task name.</param>
@@ -25,7 +27,7 @@ public sealed record ExperimentCell(string Task, string Method, TrainOutcome Tra
 /// <param name="TotalSeconds">Wall time.</param>
 public sealed record ExperimentResult(ExperimentOptions Options, double PretrainSeconds,
     IReadOnlyDictionary<string, TaskScore> BaseScores, IReadOnlyList<ExperimentCell> Cells,
-    IReadOnlyList<MemoryProbeRun> MemoryProbe, Models.LlamaConfig? MemoryProbeConfig, double TotalSeconds);
+    IReadOnlyList<MemoryProbeRun> MemoryProbe, Shira.Training.Models.LlamaConfig? MemoryProbeConfig, double TotalSeconds);
 
 /// <summary>One memory-probe run.</summary>
 /// <param name="Method">Method.</param>

@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Shira.Runtime;
 using Shira.Training.Data;
+using Shira.Training.Experiments;
 using Shira.Training.Models;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Bench.Experiments;
 
 /// <summary>
 /// The paper's claims in miniature: pretrain a tiny LLaMA on a task mixture, tune one adapter per task with each

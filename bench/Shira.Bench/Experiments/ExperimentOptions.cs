@@ -1,4 +1,4 @@
-namespace Shira.Training.Experiments;
+namespace Shira.Bench.Experiments;
 
 /// <summary>Settings of <see cref="ExperimentSuite.Run"/>. The defaults fit the whole experiment in about ten
 /// minutes on two cores.</summary>
