@@ -18,6 +18,8 @@ public static class Program
     {
         var root = new RootCommand("shira-train: train SHiRA (.shira) and LoRA adapters on LLaMA-style bases (TorchSharp)");
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 
