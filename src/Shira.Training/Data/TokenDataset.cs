@@ -61,11 +61,16 @@ public sealed class TokenDataset
         return new TokenDataset(items, description);
     }
 
-    /// <summary><paramref name="count"/> examples of one task, the same for the same seed and split.</summary>
-    public static TokenDataset ForTask(SequenceTask task, int count, ulong seed, string split = "train")
+    /// <summary><paramref name="count"/> examples of one task, the same for the same seed and split, tokenized by
+    /// <paramref name="tokenizer"/> (byte-level when null).</summary>
+    public static TokenDataset ForTask(SequenceTask task, int count, ulong seed, string split = "train", TextTokenizer? tokenizer = null)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return FromExamples(task.Generate(count, seed, split), task.Name + "/" + split);
+        var examples = task.Generate(count, seed, split);
+        if (tokenizer is null or ByteLevelTokenizer) return FromExamples(examples, task.Name + "/" + split);
+        var items = new List<(int[], int)>(examples.Count);
+        foreach (var e in examples) items.Add(tokenizer.EncodeExample(e.Prompt + " ", e.Answer));
+        return new TokenDataset(items, task.Name + "/" + split, tokenizer.PadId);
     }
 
     /// <summary>A mixture: each example's task is drawn uniformly from <paramref name="tasks"/> (seeded).</summary>

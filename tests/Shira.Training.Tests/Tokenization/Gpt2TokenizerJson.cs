@@ -94,8 +94,8 @@ internal static class Gpt2TokenizerJson
             if (line.StartsWith("Capacity:", StringComparison.Ordinal)) continue; // the package's size hint
             // "base64 rank", or (the package's compact form) "base64" with the rank implied by the line order.
             list.Add(space < 0
-                ? (Convert.FromBase64String(line), list.Count)
-                : (Convert.FromBase64String(line[..space]), int.Parse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+                ? (System.Convert.FromBase64String(line), list.Count)
+                : (System.Convert.FromBase64String(line[..space]), int.Parse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
         }
         return list;
     }
