@@ -41,7 +41,7 @@ internal static class EvalCommand
             if (request.Threads <= 0) throw new UsageException("--threads must be positive");
             if (!request.IncludeBase && request.Adapters.Count == 0) throw new UsageException("--no-base needs at least one --adapter");
             var (rows, report) = EvalRunner.Run(request);
-            Build(rows, report).Print(result.GetValue(json));
+            Print(rows, report, result.GetValue(json));
             return ExitCodes.Ok;
         }));
         return command;
@@ -54,20 +54,42 @@ internal static class EvalCommand
         _ => OverLongPolicy.Skip,
     };
 
-    internal static Report Build(IReadOnlyList<EvalRunner.Row> rows, DataLoadReport data)
+    // Plain text and JSON written directly (not through the core command's Report), so the tool's output does not
+    // depend on that class's layout.
+    internal static void Print(IReadOnlyList<EvalRunner.Row> rows, DataLoadReport data, bool json)
     {
+        var output = CliConsole.Current.Output;
+        if (json)
+        {
+            output.WriteLine(ToJson(rows, data).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
         static string F(double v, string format) => double.IsNaN(v) ? "—" : v.ToString(format, CultureInfo.InvariantCulture);
-        var report = new Report { Heading = data.Summary() };
-        report.Table("Evaluation", ["model", "loss", "perplexity", "exact match", "scored tokens", "switch ms"],
-            rows.Select(r => new[]
-            {
+        output.WriteLine(data.Summary());
+        var table = new List<string[]> { new[] { "model", "loss", "perplexity", "exact match", "scored tokens", "switch ms" } };
+        foreach (var r in rows)
+        {
+            table.Add(
+            [
                 r.Adapter is null ? "base" : $"{r.Adapter} ×{r.Scale.ToString("G", CultureInfo.InvariantCulture)}",
                 F(r.Result.Loss, "F4"), F(r.Result.Perplexity, "F3"),
                 r.Result.PromptCompletionExamples > 0 ? $"{r.Result.ExactMatches}/{r.Result.PromptCompletionExamples} ({F(r.Result.ExactMatch * 100, "F1")} %)" : "—",
                 r.Result.ScoredTokens.ToString(CultureInfo.InvariantCulture),
                 r.SwitchMs is { } ms ? F(ms, "F2") : "",
-            }));
-        report.Json["data"] = new JsonObject
+            ]);
+        }
+        var widths = new int[table[0].Length];
+        foreach (var row in table)
+            for (int i = 0; i < row.Length; i++) widths[i] = Math.Max(widths[i], row[i].Length);
+        foreach (var row in table)
+            output.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+    }
+
+    private static JsonNode? Num(double v) => double.IsFinite(v) ? v : null;
+
+    internal static JsonObject ToJson(IReadOnlyList<EvalRunner.Row> rows, DataLoadReport data) => new()
+    {
+        ["data"] = new JsonObject
         {
             ["path"] = data.Path,
             ["format"] = data.Format.ToString(),
@@ -81,20 +103,19 @@ internal static class EvalCommand
             ["over_long_policy"] = data.OverLongPolicy.ToString().ToLowerInvariant(),
             ["tokens"] = data.Tokens,
             ["scored_tokens"] = data.ScoredTokens,
-        };
-        report.Json["results"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonObject
+        },
+        ["results"] = new JsonArray(rows.Select(r => (JsonNode?)new JsonObject
         {
             ["adapter"] = r.Adapter,
             ["scale"] = r.Adapter is null ? null : r.Scale,
             ["switch_ms"] = r.SwitchMs,
             ["examples"] = r.Result.Examples,
             ["scored_tokens"] = r.Result.ScoredTokens,
-            ["loss"] = Report.ToNode(r.Result.Loss),
-            ["perplexity"] = Report.ToNode(r.Result.Perplexity),
+            ["loss"] = Num(r.Result.Loss),
+            ["perplexity"] = Num(r.Result.Perplexity),
             ["prompt_completion_examples"] = r.Result.PromptCompletionExamples,
             ["exact_matches"] = r.Result.ExactMatches,
-            ["exact_match"] = Report.ToNode(r.Result.ExactMatch),
-        }).ToArray());
-        return report;
-    }
+            ["exact_match"] = Num(r.Result.ExactMatch),
+        }).ToArray()),
+    };
 }
