@@ -22,6 +22,8 @@ public static class Program
         root.Options.Add(CliOptions.Json());
         root.Options.Add(CliOptions.Quiet());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 

@@ -145,6 +145,23 @@ public enum ShiraErrorCode
     /// <summary>Training diverged: the loss became NaN or infinite (lower the learning rate).</summary>
     TrainingDiverged = 7001,
 
+    // ---- 7050-7099: training data, tokenizers, checkpoints ----------------------------------------
+    /// <summary>The tokenizer file is of a kind the tools cannot use (model type, pre-tokenizer, normalizer).</summary>
+    TokenizerUnsupported = 7050,
+    /// <summary>The tokenizer file is malformed (bad JSON, a missing vocabulary, an unreadable SentencePiece model).</summary>
+    TokenizerMalformed = 7051,
+    /// <summary>The checkpoint's config.json asks for something the model code does not implement.</summary>
+    ModelConfigUnsupported = 7052,
+    /// <summary>The checkpoint's config.json is malformed (bad JSON, a field of the wrong type, inconsistent sizes).</summary>
+    ModelConfigMalformed = 7053,
+    /// <summary>A line of a data file is malformed (bad JSON, missing or mistyped fields); the message names the line.</summary>
+    DataMalformed = 7054,
+    /// <summary>A data file is not UTF-8 text (binary content, a NUL byte, invalid UTF-8).</summary>
+    DataNotText = 7055,
+    /// <summary>A data file holds no usable example.</summary>
+    DataEmpty = 7056,
+    /// <summary>The tokenizer produces token ids the model's vocabulary does not have.</summary>
+    TokenizerVocabularyMismatch = 7057,
     // ---- 8xxx: the C interface (libshira) ----------------------------------------------------
     /// <summary>A caller buffer passed to libshira is smaller than the data; nothing was written.</summary>
     NativeBufferTooSmall = 8001,

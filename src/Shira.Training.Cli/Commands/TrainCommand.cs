@@ -26,7 +26,12 @@ internal static class TrainCommand
         var saveBase = new Option<string?>("--save-base") { Description = "With --init tiny: where to save the pretrained base (safetensors)" };
         var pretrainSteps = new Option<int>("--pretrain-steps") { Description = "With --init tiny: pretraining steps", DefaultValueFactory = _ => 1500 };
         var task = new Option<string?>("--task") { Description = "A generated task: reverse, caesar, sort, add, copy, upper, double" };
-        var data = new Option<string?>("--data") { Description = "Instead of --task: a UTF-8 text file (prompt<TAB>answer lines, or plain text lines)" };
+        var data = new Option<string?>("--data") { Description = "Instead of --task: JSONL ({\"text\"} or {\"prompt\",\"completion\"} per line; loss on the completion) or plain text lines" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json, tokenizer.model or 'bytes' (default: the base's own, else bytes)" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Token limit per --data example", DefaultValueFactory = _ => 512 };
+        var overLong = new Option<string>("--over-long") { Description = "--data examples over the limit: skip (default), truncate or error; always counted", DefaultValueFactory = _ => "skip" };
+        overLong.AcceptOnlyFromAmong("skip", "truncate", "error");
+        var noCache = new Option<bool>("--no-cache") { Description = "With --init tiny: pretrain even when the cache ($XDG_CACHE_HOME/shira) holds this base" };
         var method = new Option<string>("--method") { Description = "shira or lora", DefaultValueFactory = _ => "shira" };
         method.AcceptOnlyFromAmong("shira", "lora");
         var mask = new Option<string>("--mask") { Description = "SHiRA mask: random, structured, weight, grad, snip", DefaultValueFactory = _ => "random" };
@@ -45,7 +50,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a SHiRA or LoRA adapter on a LLaMA-style base (TorchSharp)")
         {
-            baseOption, init, saveBase, pretrainSteps, task, data, method, mask, budget, density, targets, steps, seed,
+            baseOption, init, saveBase, pretrainSteps, task, data, tokenizer, maxTokens, overLong, noCache, method, mask, budget, density, targets, steps, seed,
             lr, batch, examples, eval, threads, output,
         };
         command.SetAction(result => CommandRunner.Run(() =>
@@ -61,6 +66,15 @@ internal static class TrainCommand
                 PretrainSteps = result.GetValue(pretrainSteps),
                 TaskName = result.GetValue(task),
                 DataPath = result.GetValue(data),
+                TokenizerPath = result.GetValue(tokenizer),
+                MaxTokens = result.GetValue(maxTokens),
+                OverLong = result.GetValue(overLong) switch
+                {
+                    "truncate" => Shira.Training.Data.OverLongPolicy.Truncate,
+                    "error" => Shira.Training.Data.OverLongPolicy.Error,
+                    _ => Shira.Training.Data.OverLongPolicy.Skip,
+                },
+                UseTinyBaseCache = !result.GetValue(noCache),
                 Method = methodName,
                 Strategy = ParseMask(result.GetValue(mask)!),
                 Budget = ParseBudget(result.GetValue(budget), result.GetValue(density)),
@@ -104,6 +118,7 @@ internal static class TrainCommand
         report.Summary("method", o.Method)
             .Summary("base", o.BasePath)
             .Summary("data", o.Data)
+            .Summary("tokenizer", o.Tokenizer)
             .Summary("adapted_layers", o.AdaptedLayers)
             .Summary("trainable_parameters", o.TrainableParameters)
             .Summary("steps", o.Steps)
@@ -127,6 +142,19 @@ internal static class TrainCommand
             };
             report.Summary("eval_examples", a.Examples);
         }
+        if (o.DataReport is { } d)
+        {
+            report.Summary("data_examples", d.Examples).Summary("data_scored_tokens", d.ScoredTokens);
+            if (d.OverLong > 0)
+                report.Summary($"over {d.MaxTokens} tokens ({(d.OverLongPolicy == Shira.Training.Data.OverLongPolicy.Truncate ? "truncated" : "skipped")})",
+                    $"{d.OverLong} (lines {string.Join(", ", d.OverLongLines)}{(d.OverLong > d.OverLongLines.Count ? ", …" : "")})");
+            report.Json["data_report"] = new JsonObject
+            {
+                ["format"] = d.Format.ToString(), ["records"] = d.Records, ["examples"] = d.Examples, ["prompt_completion"] = d.PromptCompletion,
+                ["max_tokens"] = d.MaxTokens, ["over_long"] = d.OverLong, ["tokens"] = d.Tokens, ["scored_tokens"] = d.ScoredTokens,
+            };
+        }
+        if (request.InitTiny) report.Summary("tiny_base", o.BaseFromCache ? "from cache" : "pretrained");
         if (o.PretrainSeconds > 0) report.Summary("pretraining_seconds", Math.Round(o.PretrainSeconds, 1));
         report.Summary("total_seconds", Math.Round(o.TotalSeconds, 1)).Summary("output", o.OutputPath);
         report.Json["peak_is_training_only"] = o.PeakIsTrainingOnly;
