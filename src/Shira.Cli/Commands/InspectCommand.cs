@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Shira.Cli.Infrastructure;
 using Shira.Format;
@@ -43,8 +44,8 @@ internal static class InspectCommand
         var setUsers = new Dictionary<int, int>();
         foreach (var t in reader.Tensors) setUsers[t.IndexSetId] = setUsers.GetValueOrDefault(t.IndexSetId) + 1;
         var rows = json ? null : new List<string[]>(reader.Tensors.Count);
-        var tensors = json ? new JsonArray() : null;
-        foreach (var t in reader.Tensors.OrderBy(t => t.Name, NaturalComparer.Instance))
+        var ordered = reader.Tensors.OrderBy(t => t.Name, NaturalComparer.Instance).ToArray();
+        foreach (var t in ordered)
         {
             totalNnz += t.Nnz;
             numel += t.Numel;
@@ -59,26 +60,6 @@ internal static class InspectCommand
                 Spellings.Of(t.ValueDType) + Codec(t.ValueSectionCodec),
                 bpn.ToString("F2", CultureInfo.InvariantCulture), MaskText(t.Mask),
             ]);
-            tensors?.Add((JsonNode)new JsonObject
-            {
-                ["tensor"] = t.Name,
-                ["shape"] = JsonOutput.Integers(t.Shape),
-                ["base_dtype"] = Spellings.Of(t.BaseDType),
-                ["semantics"] = Spellings.Of(t.Semantics),
-                ["scale"] = JsonOutput.Number(t.Scale),
-                ["nnz"] = t.Nnz,
-                ["numel"] = t.Numel,
-                ["density"] = density,
-                ["index_encoding"] = Spellings.Of(t.IndexEncoding),
-                ["index_codec"] = Spellings.Of(t.IndexSectionCodec),
-                ["index_set"] = t.IndexSetId,
-                ["index_bytes"] = t.IndexStoredBytes,
-                ["value_dtype"] = Spellings.Of(t.ValueDType),
-                ["value_codec"] = Spellings.Of(t.ValueSectionCodec),
-                ["value_bytes"] = t.ValueStoredBytes,
-                ["bytes_per_nonzero"] = bpn,
-                ["mask"] = MaskJson(t.Mask),
-            });
         }
         report.Heading = displayPath;
         if (rows is not null)
@@ -100,10 +81,10 @@ internal static class InspectCommand
             .Summary("value_bytes", valueBytes)
             .Summary("bytes_per_nonzero", totalNnz == 0 ? 0.0 : Math.Round((double)(indexBytes + valueBytes) / totalNnz, 4))
             .Summary("file_bytes_per_nonzero", totalNnz == 0 ? 0.0 : Math.Round((double)reader.FileLength / totalNnz, 4));
-        if (tensors is not null)
+        if (json)
         {
             report.Json["metadata"] = MetadataJson(meta);
-            report.Json["tensors"] = tensors;
+            report.StreamJson("tensors", w => WriteTensors(w, ordered));
         }
         return report;
     }
@@ -154,6 +135,42 @@ internal static class InspectCommand
         if (m.Seed is { } s) parts.Add("seed=" + s.ToString(CultureInfo.InvariantCulture));
         if (m.Rows.Count > 0 || m.Columns.Count > 0) parts.Add($"rows={m.Rows.Count} cols={m.Columns.Count}" + (m.Diagonal ? "+diag" : ""));
         return string.Join(" ", parts);
+    }
+
+    /// <summary>The tensors array, one object at a time: a node tree of 300k tensors took gigabytes.</summary>
+    private static void WriteTensors(Utf8JsonWriter w, ShiraTensorInfo[] tensors)
+    {
+        w.WriteStartArray();
+        foreach (var t in tensors)
+        {
+            double density = t.Numel == 0 ? 0 : (double)t.Nnz / t.Numel;
+            double bpn = t.Nnz == 0 ? 0 : (double)(t.IndexStoredBytes + t.ValueStoredBytes) / t.Nnz;
+            w.WriteStartObject();
+            w.WriteString("tensor", t.Name);
+            w.WriteStartArray("shape");
+            foreach (long d in t.Shape) w.WriteNumberValue(d);
+            w.WriteEndArray();
+            w.WriteString("base_dtype", Spellings.Of(t.BaseDType));
+            w.WriteString("semantics", Spellings.Of(t.Semantics));
+            w.WritePropertyName("scale");
+            if (JsonOutput.Number(t.Scale) is { } scale) scale.WriteTo(w); else w.WriteNullValue();
+            w.WriteNumber("nnz", t.Nnz);
+            w.WriteNumber("numel", t.Numel);
+            w.WriteNumber("density", density);
+            w.WriteString("index_encoding", Spellings.Of(t.IndexEncoding));
+            w.WriteString("index_codec", Spellings.Of(t.IndexSectionCodec));
+            w.WriteNumber("index_set", t.IndexSetId);
+            w.WriteNumber("index_bytes", t.IndexStoredBytes);
+            w.WriteString("value_dtype", Spellings.Of(t.ValueDType));
+            w.WriteString("value_codec", Spellings.Of(t.ValueSectionCodec));
+            w.WriteNumber("value_bytes", t.ValueStoredBytes);
+            w.WriteNumber("bytes_per_nonzero", bpn);
+            w.WritePropertyName("mask");
+            MaskJson(t.Mask).WriteTo(w);
+            w.WriteEndObject();
+            if (w.BytesPending > 1 << 16) w.Flush();
+        }
+        w.WriteEndArray();
     }
 
     private static JsonObject MaskJson(MaskInfo m) => new()

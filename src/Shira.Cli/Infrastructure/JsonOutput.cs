@@ -25,11 +25,14 @@ internal static class JsonOutput
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Writes <c>{"schema_version", "command", …body}</c> and a newline to standard output.</summary>
-    public static void Write(string command, JsonObject body)
+    /// <summary>Writes <c>{"schema_version", "command", …body, …streamed}</c> and a newline to standard output.</summary>
+    /// <remarks><paramref name="streamed"/> members are written straight to the output, so a member with one entry per
+    /// tensor (inspect of a 300k-tensor file) never exists as a node tree or as one string.</remarks>
+    public static void Write(string command, JsonObject body, IReadOnlyList<(string Key, Action<Utf8JsonWriter> Write)>? streamed = null)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, Options))
+        var output = CliConsole.Current.Output;
+        using (var stream = new TextWriterStream(output))
+        using (var writer = new Utf8JsonWriter(stream, Options))
         {
             writer.WriteStartObject();
             writer.WriteString("schema_version", SchemaVersion);
@@ -40,9 +43,18 @@ internal static class JsonOutput
                 if (value is null) writer.WriteNullValue();
                 else value.WriteTo(writer);
             }
+            if (streamed is not null)
+            {
+                foreach (var (key, write) in streamed)
+                {
+                    writer.WritePropertyName(key);
+                    write(writer);
+                    if (writer.BytesPending > 1 << 16) writer.Flush();
+                }
+            }
             writer.WriteEndObject();
         }
-        CliConsole.Current.Output.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        output.WriteLine();
     }
 
     /// <summary>Writes an error object: the same fields as a <see cref="ShiraException"/> plus the exit code.</summary>

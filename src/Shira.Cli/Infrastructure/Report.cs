@@ -13,6 +13,7 @@ internal sealed class Report(string command)
 {
     private readonly List<(string Title, Column[] Columns, List<string[]> Rows)> _tables = [];
     private readonly List<(string Label, string Value)> _summary = [];
+    private readonly List<(string Key, Action<System.Text.Json.Utf8JsonWriter> Write)> _streamed = [];
 
     /// <summary>The command as its schema names it (<c>spec/schemas/&lt;command&gt;.schema.json</c>).</summary>
     public string Command { get; } = command;
@@ -28,6 +29,14 @@ internal sealed class Report(string command)
     {
         Json[key] = json;
         _summary.Add((key.Replace('_', ' '), text));
+        return this;
+    }
+
+    /// <summary>A JSON member written after <see cref="Json"/>'s members straight to the output (for members with one
+    /// entry per tensor, which must not be held as a node tree).</summary>
+    public Report StreamJson(string key, Action<System.Text.Json.Utf8JsonWriter> write)
+    {
+        _streamed.Add((key, write));
         return this;
     }
 
@@ -57,7 +66,7 @@ internal sealed class Report(string command)
     public void Print()
     {
         var console = CliConsole.Current;
-        if (console.Json) JsonOutput.Write(Command, Json);
+        if (console.Json) JsonOutput.Write(Command, Json, _streamed);
         else if (console.Quiet) return;
         else if (console.OutputIsTerminal) PrintTables(console);
         else PrintRows(console.Output);
