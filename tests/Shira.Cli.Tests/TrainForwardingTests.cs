@@ -37,6 +37,19 @@ public sealed class TrainForwardingTests
     }
 
     [Fact]
+    public void Without_the_tool_train_json_prints_the_error_object_on_stdout()
+    {
+        var (exit, output, err) = Capture(() => TrainCommand.Forward(["--task", "caesar", "--json"], tool: null));
+        Assert.Equal(ExitCodes.UsageOrIo, exit);
+        Assert.Equal("", err);
+        Assert.True(OutputSchemas.IsValid("error", output), output);
+        var node = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal("1.0", (string?)node["schema_version"]);
+        Assert.Equal("SHIRA-E9002", (string?)node["code"]);
+        Assert.Contains("shira-train", (string?)node["message"]);
+    }
+
+    [Fact]
     public void Finds_the_tool_next_to_shira_first_then_on_PATH()
     {
         using var dir = new TempDir();

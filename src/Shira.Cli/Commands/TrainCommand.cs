@@ -35,11 +35,8 @@ internal static class TrainCommand
     internal static int Forward(IReadOnlyList<string> args, TrainTool? tool)
     {
         var console = CliConsole.Current;
-        if (tool is null)
-        {
-            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.Usage)}: {TrainTool.MissingMessage()}");
-            return ExitCodes.UsageOrIo;
-        }
+        bool json = args.Contains("--json");
+        if (tool is null) return Refuse(ShiraErrorCode.Usage, TrainTool.MissingMessage(), json);
         var start = new ProcessStartInfo(tool.FileName) { UseShellExecute = false };
         foreach (var a in tool.PrefixArguments) start.ArgumentList.Add(a);
         start.ArgumentList.Add("train");
@@ -55,14 +52,9 @@ internal static class TrainCommand
         }
         catch (Win32Exception e)
         {
-            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.IoError)}: cannot start {tool.FileName}: {e.Message}");
-            return ExitCodes.UsageOrIo;
+            return Refuse(ShiraErrorCode.IoError, $"cannot start {tool.FileName}: {e.Message}", json);
         }
-        if (process is null)
-        {
-            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.IoError)}: cannot start {tool.FileName}");
-            return ExitCodes.UsageOrIo;
-        }
+        if (process is null) return Refuse(ShiraErrorCode.IoError, $"cannot start {tool.FileName}", json);
         using (process)
         {
             if (!inherit)
@@ -79,5 +71,13 @@ internal static class TrainCommand
             }
             return process.ExitCode;
         }
+    }
+
+    /// <summary>An error before the tool runs: one line on stderr, or the JSON error object under <c>--json</c>.</summary>
+    private static int Refuse(ShiraErrorCode code, string message, bool json)
+    {
+        if (json) JsonOutput.WriteError("train", ExitCodes.UsageOrIo, code, message, null, null, null);
+        else CliConsole.Current.Error.WriteLine($"error: {ShiraException.FormatCode(code)}: {message}");
+        return ExitCodes.UsageOrIo;
     }
 }
