@@ -20,9 +20,9 @@ public static partial class AdapterFusion
     {
         ArgumentNullException.ThrowIfNull(adapters);
         ArgumentNullException.ThrowIfNull(outputPath);
-        if (adapters.Count == 0) throw ShiraErrors.Create(ShiraErrorCode.Usage, "give at least one adapter to fuse");
+        if (adapters.Count == 0) throw new ArgumentException("give at least one adapter to fuse", nameof(adapters));
         foreach (var (p, w) in adapters)
-            if (!float.IsFinite(w)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"weight {w} for '{p}' is not finite", p);
+            if (!float.IsFinite(w)) throw new ArgumentOutOfRangeException(nameof(adapters), $"weight {w} for '{p}' is not finite");
         var inputs = new List<Input>(adapters.Count);
         try
         {

@@ -16,9 +16,9 @@ public static partial class AdapterMerge
         ArgumentNullException.ThrowIfNull(basePath);
         ArgumentNullException.ThrowIfNull(adapters);
         ArgumentNullException.ThrowIfNull(outputPath);
-        if (adapters.Count == 0) throw ShiraErrors.Create(ShiraErrorCode.Usage, "give at least one adapter to apply");
+        if (adapters.Count == 0) throw new ArgumentException("give at least one adapter to apply", nameof(adapters));
         foreach (var (p, s) in adapters)
-            if (!float.IsFinite(s)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {s} for '{p}' is not finite", p);
+            if (!float.IsFinite(s)) throw new ArgumentOutOfRangeException(nameof(adapters), $"scale {s} for '{p}' is not finite");
         var sw = Stopwatch.StartNew();
         using var checkpoint = SafetensorsCheckpoint.Open(basePath);
         var readers = new List<ShiraReader>(adapters.Count);

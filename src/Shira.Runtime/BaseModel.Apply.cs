@@ -16,7 +16,7 @@ public sealed partial class BaseModel
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(adapter);
-        if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"scale {scale} is not finite");
         BaseCompatibility.CheckCore(adapter, new ModelTensorSource(this), _options.VerifyFingerprint);
         var entries = PreparedEntry.PrepareAll(adapter, GetTensor, scale, _options.MaxDegreeOfParallelism, pooled: true);
         // Indices and originals live until the adapter is reverted; pooled, so apply/revert cycles do not churn the GC.
@@ -117,7 +117,7 @@ public sealed partial class BaseModel
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(to);
-        if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"scale {scale} is not finite");
         if (_applied.Count == 0)
             throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base, so there is nothing to switch from", Path);
         var from = _applied[^1];
@@ -254,7 +254,8 @@ public sealed partial class BaseModel
         return new JournalRecord(seq, supersedes, full, name, hash, scale, shards, list);
     }
 
-    internal static ulong HashAdapterFile(ShiraReader adapter) => HashFile(adapter.FilePath);
+    /// <summary>The adapter's content hash, from its map (the same bytes <see cref="HashFile"/> reads from disk).</summary>
+    internal static ulong HashAdapterFile(ShiraReader adapter) => adapter.HashContent();
 
     internal static ulong HashFile(string path)
     {

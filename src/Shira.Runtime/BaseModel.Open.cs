@@ -34,24 +34,26 @@ public sealed partial class BaseModel
     private static unsafe BaseModel OpenCore(string path, BaseOpenMode mode, BaseModelOptions? options)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!Enum.IsDefined(mode)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"unknown open mode {mode}");
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), $"unknown open mode {mode}");
         options ??= new BaseModelOptions();
-        var files = ShardFiles(path, options.Safetensors);
-        var shards = new MappedShard[files.Count];
+        // A file, an index JSON or a folder: each shard is mapped with the mode's access and its header parsed once
+        // (the checkpoint also checks the index against the shards and refuses a tensor held by two shards).
+        var checkpoint = SafetensorsCheckpoint.OpenMapped(path, options.Safetensors, MappedShard.AccessFor(mode));
+        var shards = new MappedShard[checkpoint.Files.Count];
         BaseModel? model = null;
         bool ok = false;
         try
         {
             var tensors = new Dictionary<string, BaseTensor>(StringComparer.Ordinal);
-            for (int s = 0; s < files.Count; s++)
+            for (int s = 0; s < shards.Length; s++)
             {
-                var shard = shards[s] = MappedShard.Open(files[s], mode, options.Safetensors);
+                var shard = shards[s] = MappedShard.From(checkpoint.Files[s], mode);
                 foreach (var t in shard.Header.Tensors)
                 {
                     long offset = shard.Header.DataStart + t.Begin;
                     var bt = new BaseTensor(t.Name, t.DType, t.Shape, t.Numel, shard.Pointer + offset, t.ByteLength, s, offset);
                     if (!tensors.TryAdd(t.Name, bt))
-                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", files[s], t.Name);
+                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", shard.FilePath, t.Name);
                 }
             }
             model = new BaseModel(path, mode, options, shards, tensors);
@@ -65,18 +67,9 @@ public sealed partial class BaseModel
             {
                 if (model is not null) model.Dispose();
                 else foreach (var s in shards) s?.Dispose();
+                checkpoint.Dispose(); // the shards not taken over yet
             }
         }
-    }
-
-    /// <summary>The shard files of a base: the file itself, or those listed by a sharded checkpoint's index.</summary>
-    private static IReadOnlyList<string> ShardFiles(string path, SafetensorsOptions? options)
-    {
-        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return [path];
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
-        using var checkpoint = SafetensorsCheckpoint.Open(path, options);
-        return checkpoint.Files.Select(f => f.FilePath).ToArray();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -28,6 +28,12 @@ internal static class CommandRunner
             console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.Usage)}: {e.Message}");
             return ExitCodes.UsageOrIo;
         }
+        catch (ArgumentException e)
+        {
+            // A library refused an argument the command passed on (a value out of range): usage, one line.
+            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.Usage)}: {ArgumentMessage(e)}");
+            return ExitCodes.UsageOrIo;
+        }
         catch (OperationCanceledException)
         {
             console.Error.WriteLine("error: cancelled");
@@ -41,6 +47,17 @@ internal static class CommandRunner
             return ExitCodes.UsageOrIo;
         }
 #pragma warning restore CA1031
+    }
+
+    /// <summary>The message without .NET's " (Parameter 'x')" suffix or "Actual value" line.</summary>
+    internal static string ArgumentMessage(ArgumentException e)
+    {
+        string m = e.Message;
+        int nl = m.IndexOfAny(['\r', '\n']);
+        if (nl >= 0) m = m[..nl];
+        if (e.ParamName is { } p && m.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal))
+            m = m[..^($" (Parameter '{p}')".Length)];
+        return m;
     }
 }
 
