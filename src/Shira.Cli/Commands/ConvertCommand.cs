@@ -76,7 +76,7 @@ internal static class ConvertCommand
         var rows = new List<string[]>();
         foreach (var t in report.Tensors)
         {
-            tensors.Add(new JsonObject
+            tensors.Add((JsonNode)new JsonObject
             {
                 ["tensor"] = t.Tensor,
                 ["kind"] = t.Kind,

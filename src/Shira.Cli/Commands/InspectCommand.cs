@@ -53,7 +53,7 @@ internal static class InspectCommand
                 t.ValueDType.ToString().ToLowerInvariant() + (t.ValueSectionCodec == SectionCodec.None ? "" : "+lz4"),
                 bpn.ToString("F2", CultureInfo.InvariantCulture), MaskText(t.Mask),
             ]);
-            tensors.Add(new JsonObject
+            tensors.Add((JsonNode)new JsonObject
             {
                 ["name"] = t.Name,
                 ["shape"] = Report.ToNode(t.Shape),

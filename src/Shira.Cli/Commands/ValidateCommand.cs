@@ -33,7 +33,7 @@ internal static class ValidateCommand
             bool io = report.Issues.Any(i => i.Code == ShiraErrorCode.IoError);
             anyIo |= io;
             anyInvalid |= !report.IsValid && !io;
-            results.Add(new JsonObject
+            results.Add((JsonNode)new JsonObject
             {
                 ["file"] = path,
                 ["valid"] = report.IsValid,

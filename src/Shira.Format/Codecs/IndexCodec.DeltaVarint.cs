@@ -65,6 +65,16 @@ public static partial class IndexCodec
         }
     }
 
+    /// <summary>Σ 2^c over the first <paramref name="m"/> length codes (unused codes of the last control byte are zero).</summary>
+    private static long VarintDataLength(ReadOnlySpan<byte> control, int m)
+    {
+        long total = 0;
+        foreach (byte c in control)
+            total += (1 << (c & 3)) + (1 << ((c >> 2) & 3)) + (1 << ((c >> 4) & 3)) + (1 << (c >> 6));
+        // Each zero code of the unused fields was counted as one byte.
+        return total - ((4 - (m & 3)) & 3);
+    }
+
     private static ReadOnlySpan<ulong> VarintMasks => [0xFFUL, 0xFFFFUL, 0xFFFF_FFFFUL, ulong.MaxValue];
 
     /// <summary>Decodes one block. Gaps of 1–4 bytes cannot wrap a ulong from below 2^63 in 2^16 steps; 8-byte
@@ -83,6 +93,14 @@ public static partial class IndexCodec
         if ((m & 3) != 0 && (control[^1] >> ((m & 3) << 1)) != 0)
             ThrowCorrupt("DeltaVarint unused length codes are not zero", blockOffset + controlLength - 1);
         long dataOffset = blockOffset + controlLength;
+        // Structure before indices (spec §9.3): the control bytes fix the block's exact length, checked before any gap
+        // is decoded, as DELTA_BITPACKED checks its parts before its indices.
+        long expected = VarintDataLength(control, m);
+        if (expected != data.Length)
+            ThrowCorrupt(expected > data.Length
+                ? $"DeltaVarint block has {data.Length} data bytes, its length codes need {expected}"
+                : $"DeltaVarint block has {data.Length - expected} bytes after its last gap",
+                dataOffset + Math.Min(expected, data.Length));
         ref byte src = ref MemoryMarshal.GetReference(data);
         ref ulong masks = ref MemoryMarshal.GetReference(VarintMasks);
         sink.Add(position, first);

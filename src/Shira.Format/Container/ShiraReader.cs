@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using K4os.Compression.LZ4;
 using Shira.Format.Codecs;
 using Shira.Format.IO;
 using Shira.Format.Manifest;
@@ -306,20 +305,17 @@ public sealed unsafe partial class ShiraReader : IDisposable
     private byte[] DecodeLz4(int index, string? tensor)
     {
         ref readonly var s = ref _model.Sections[index];
-        // DecodedLength is bounded by 255 × StoredLength and by 2^31-64 (checked when the manifest was read).
+        // DecodedLength is bounded by 255 × StoredLength and by 2^31-64 (checked when the manifest was read). Every
+        // LZ4 section is decoded here, through the block check (spec §5.1), whichever API asked for its bytes.
         var output = new byte[s.DecodedLength];
-        int n;
         try
         {
-            n = LZ4Codec.Decode(Stored(s), output);
+            Lz4Block.Decode(Stored(s), output);
         }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        catch (ShiraException e)
         {
-            n = -1;
+            throw new ShiraException(e.Code, $"section {index}: {e.Message}", _file, tensor, s.Offset + (e.Offset ?? 0), e);
         }
-        if (n != s.DecodedLength)
-            throw ShiraErrors.Create(ShiraErrorCode.CodecError,
-                $"section {index}: the LZ4 block is corrupt or does not decode to the declared {s.DecodedLength} bytes", _file, tensor, s.Offset);
         return output;
     }
 

@@ -4,7 +4,7 @@ namespace Shira.Format;
 /// Stable error codes. The numeric values and the <c>SHIRA-Ennnn</c> strings printed by the CLI are part of the
 /// public contract (listed in spec/SPEC.md §Errors): never renumber, only add.
 /// Ranges: 1xxx container layout, 2xxx manifest, 3xxx sections/indices/values, 4xxx safetensors,
-/// 5xxx conversion (PEFT, diffs), 6xxx runtime (base mismatch, journal), 9xxx I/O and usage.
+/// 5xxx conversion (PEFT, diffs), 6xxx runtime (base mismatch, journal), 8xxx the C interface, 9xxx I/O and usage.
 /// </summary>
 public enum ShiraErrorCode
 {
@@ -134,6 +134,16 @@ public enum ShiraErrorCode
     NotApplied = 6007,
     /// <summary>Fused adapters disagree on a target tensor (shape, dtype, semantics).</summary>
     FuseConflict = 6008,
+
+    // ---- 8xxx: the C interface (libshira) ----------------------------------------------------
+    /// <summary>A caller buffer passed to libshira is smaller than the data; nothing was written.</summary>
+    NativeBufferTooSmall = 8001,
+    /// <summary>A libshira handle is NULL, unknown or already closed.</summary>
+    NativeInvalidHandle = 8002,
+    /// <summary>No tensor of that name, or a tensor index out of range (libshira).</summary>
+    NativeNotFound = 8003,
+    /// <summary>An unexpected error was caught at the libshira boundary (a bug; the process keeps running).</summary>
+    NativeInternal = 8004,
 
     // ---- 9xxx: I/O and usage ------------------------------------------------------------------
     /// <summary>The file could not be opened, read or written.</summary>

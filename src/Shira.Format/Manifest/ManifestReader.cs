@@ -32,15 +32,27 @@ internal sealed class ManifestReader
     private ShiraException Error(ShiraErrorCode code, string message, string? tensor = null) =>
         new(code, message, _file, tensor, _manifestOffset);
 
+    /// <summary>§12.1 step 6: the wire-format check (ManifestMalformed), the parse, then for a minor this reader
+    /// knows the canonical-encoding check (NotCanonical).</summary>
     private P.Manifest Parse(ReadOnlySpan<byte> bytes, int minor, ShiraReaderOptions options)
     {
+        ManifestWire.Findings findings;
+        try
+        {
+            findings = ManifestWire.Check(bytes, options.MaxRecursionDepth);
+        }
+        catch (ShiraException e)
+        {
+            throw new ShiraException(e.Code, e.Message, _file, null, _manifestOffset + (e.Offset ?? 0));
+        }
         // Copy once: the manifest is bounded by MaxManifestBytes and by the file, both checked by the caller.
         byte[] copy = bytes.ToArray();
         P.Manifest m;
         try
         {
             using var ms = new MemoryStream(copy, writable: false);
-            var input = CodedInputStream.CreateWithLimits(ms, Math.Max(copy.Length, 1), options.MaxRecursionDepth);
+            // The wire check above enforces the depth limit with the root counted; this one is only a backstop.
+            var input = CodedInputStream.CreateWithLimits(ms, Math.Max(copy.Length, 1), Math.Max(options.MaxRecursionDepth, 1));
             // A known minor must not carry unknown fields: discarding them makes the canonical check below catch them.
             m = (minor <= ShiraLayout.Minor ? P.Manifest.Parser.WithDiscardUnknownFields(true) : P.Manifest.Parser).ParseFrom(input);
         }
@@ -53,10 +65,19 @@ internal sealed class ManifestReader
             byte[] again = m.ToByteArray();
             if (!again.AsSpan().SequenceEqual(copy))
                 throw Error(ShiraErrorCode.NotCanonical,
-                    "the manifest is not in canonical protobuf encoding (field order, packing, default values, unknown fields or invalid UTF-8)");
+                    "the manifest is not in canonical protobuf encoding (field order, packing, default values, duplicate or unknown fields)");
+            if (findings.FirstEmptyMessage >= 0)
+                throw new ShiraException(ShiraErrorCode.NotCanonical,
+                    "the manifest writes a sub-message with no fields; an empty message is written by omitting it", _file, null,
+                    _manifestOffset + findings.FirstEmptyMessage);
+            foreach (var t in m.Tensors)
+                if (t.Mask is { DensityBits: NegativeZeroBits })
+                    throw Error(ShiraErrorCode.NotCanonical, "the mask density is -0.0; density 0 is written as +0.0 (the field omitted)", t.Name);
         }
         return m;
     }
+
+    private const ulong NegativeZeroBits = 0x8000_0000_0000_0000;
 
     private ManifestModel Validate(P.Manifest m, long manifestOffset, long manifestLength, int major, int minor,
         ShiraReaderOptions options)
@@ -407,7 +428,8 @@ internal sealed class ManifestReader
         if (p is null) return new MaskInfo();
         if (!ProtoMapping.IsDefined(p.Strategy))
             throw Error(ShiraErrorCode.ManifestInvalidField, $"invalid mask strategy ({(int)p.Strategy})", name);
-        double density = BitConverter.Int64BitsToDouble((long)p.DensityBits);
+        // -0.0 is refused as not canonical for a known minor (§13.2); a newer minor's -0.0 reads as 0.
+        double density = p.DensityBits == NegativeZeroBits ? 0.0 : BitConverter.Int64BitsToDouble((long)p.DensityBits);
         if (!(density >= 0 && density <= 1))
             throw Error(ShiraErrorCode.ManifestInvalidField, "the mask density is not in [0, 1]", name);
         if (p.Rank > int.MaxValue)

@@ -51,7 +51,8 @@ internal static class ProtoMapping
         var p = new P.Mask
         {
             Strategy = ToProto(m.Strategy),
-            DensityBits = (ulong)BitConverter.DoubleToInt64Bits(m.Density),
+            // -0.0 and +0.0 are one density; only +0.0 (the field omitted) is canonical (spec §13.2).
+            DensityBits = m.Density == 0 ? 0 : (ulong)BitConverter.DoubleToInt64Bits(m.Density),
             Rank = (uint)m.Rank,
             Diagonal = m.Diagonal,
             Description = m.Description,

@@ -25,7 +25,7 @@ public class ConformanceVectors
         {
             j.WriteStartObject();
             j.WriteString("format", "shira-conformance/1");
-            j.WriteString("spec", "spec/SPEC.md 1.0");
+            j.WriteString("spec", "spec/SPEC.md 1.0 (revision 1.0.1)");
             j.WriteStartArray("vectors");
             foreach (var v in VectorCatalog.All)
             {

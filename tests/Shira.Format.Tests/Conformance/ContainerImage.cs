@@ -39,6 +39,32 @@ internal sealed class ContainerImage
         return Data.AsSpan((int)s.Offset - ShiraLayout.HeaderSize, (int)s.StoredLength);
     }
 
+    /// <summary>Replaces the stored bytes of section <paramref name="i"/> (moving the later sections so the layout
+    /// stays canonical) and sets its codec, decoded length and checksum.</summary>
+    public void ReplaceSection(int i, byte[] stored, P.SectionCodec codec, ulong decodedLength)
+    {
+        var sections = Manifest.Sections;
+        var data = new List<byte>(Data[..((int)sections[i].Offset - ShiraLayout.HeaderSize)]);
+        var old = Data;
+        for (int k = i; k < sections.Count; k++)
+        {
+            var s = sections[k];
+            byte[] bytes = k == i ? stored : old.AsSpan((int)s.Offset - ShiraLayout.HeaderSize, (int)s.StoredLength).ToArray();
+            while ((ShiraLayout.HeaderSize + data.Count) % ShiraLayout.Alignment != 0) data.Add(0);
+            s.Offset = (ulong)(ShiraLayout.HeaderSize + data.Count);
+            data.AddRange(bytes);
+            if (k == i)
+            {
+                s.StoredLength = (ulong)stored.Length;
+                s.Codec = codec;
+                s.DecodedLength = decodedLength;
+                s.Xxh3 = ShiraLayout.Hash(stored);
+            }
+        }
+        while ((ShiraLayout.HeaderSize + data.Count) % ShiraLayout.Alignment != 0) data.Add(0);
+        Data = [.. data];
+    }
+
     /// <summary>Recomputes the checksum of section <paramref name="i"/> after its bytes were changed.</summary>
     public void ResealSection(int i) => Manifest.Sections[i].Xxh3 = ShiraLayout.Hash(Section(i));
 

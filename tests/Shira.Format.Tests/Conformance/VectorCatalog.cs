@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Shira.Format.Codecs;
 using Shira.Format.Container;
+using Shira.Format.Tests.Codecs;
 using Shira.Format.Tests.Container;
 using P = Shira.Format.Manifest.Proto;
 
@@ -74,6 +75,82 @@ internal static class VectorCatalog
         return (r, c, idx);
     }
 
+    // ---- LZ4 blocks written sequence by sequence (spec §5.1) -------------------------------------
+    /// <summary>16 bytes: four f32 values, the literal pattern of the hand-made LZ4 value blocks.</summary>
+    private static byte[] Pattern() => System.Runtime.InteropServices.MemoryMarshal.AsBytes(Values(4).AsSpan()).ToArray();
+
+    /// <summary>A valid block decoding to 256 bytes: 16 literals, an overlapping match (offset 16, 228 bytes) ending
+    /// at 244 = 256 − 12, then 12 literals. Each invalid LZ4 vector changes one thing in it.</summary>
+    internal static Lz4Seq[] Lz4Base() => [new(Pattern(), 16, 228), new(Pattern()[4..])];
+
+    /// <summary>One tensor "w" [16, 16] (64 raw-u32 indices) whose 256-byte f32 value section is stored as
+    /// <paramref name="block"/>, an LZ4 block declared to decode to <paramref name="decoded"/> bytes.</summary>
+    internal static byte[] Lz4Values(byte[] block, int decoded = 256)
+    {
+        var img = ContainerImage.Parse(Write(new AdapterMetadata { Name = "lz4" },
+            w => w.AddTensor(Spec("w", [16, 16], IndexEncoding.RawU32), Stride(0, 4, 64), Values(64)), new ShiraWriterOptions { AllowLz4 = false }));
+        img.ReplaceSection(1, block, P.SectionCodec.Lz4Block, (ulong)decoded);
+        return img.Build();
+    }
+
+    private static byte[] Lz4Values(Func<Lz4Seq[], Lz4Seq[]> change) => Lz4Values(Lz4Sequences.Write(change(Lz4Base())));
+
+    // ---- manifests written field by field (spec §6.1 wire rules) ---------------------------------
+    /// <summary>The base file as version 1.1 (a minor newer than 1.0): no canonical-encoding check applies, so a
+    /// vector on it shows a wire rule, not a canonical-form rule.</summary>
+    private static ContainerImage NewerMinor(byte[]? file = null)
+    {
+        var img = ContainerImage.Parse(file ?? Base());
+        img.Minor = 1;
+        img.Manifest.FormatMinor = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(img.Header.AsSpan(10), 1);
+        return img;
+    }
+
+    /// <summary>The manifest with <paramref name="extra"/> raw field bytes appended to tensor <paramref name="t"/>'s
+    /// message (tensors are the last manifest field, so everything before them is the library's encoding).</summary>
+    private static byte[] WithTensorTail(P.Manifest m, int t, byte[] extra)
+    {
+        var head = m.Clone();
+        head.Tensors.Clear();
+        var o = new List<byte>(head.ToByteArray());
+        for (int i = 0; i < m.Tensors.Count; i++)
+        {
+            byte[] body = i == t ? [.. m.Tensors[i].ToByteArray(), .. extra] : m.Tensors[i].ToByteArray();
+            o.Add(0x32); // field 6 (tensors), wire type 2
+            o.AddRange(Varint((ulong)body.Length));
+            o.AddRange(body);
+        }
+        return [.. o];
+    }
+
+    private static byte[] Varint(ulong v)
+    {
+        var o = new List<byte>();
+        for (; v >= 0x80; v >>= 7) o.Add((byte)(v | 0x80));
+        o.Add((byte)v);
+        return [.. o];
+    }
+
+    /// <summary>One tensor "w" [16, 16] with a DELTA_VARINT index section replaced by <paramref name="encoded"/>.</summary>
+    private static byte[] VarintIndices(byte[] encoded)
+    {
+        var img = ContainerImage.Parse(Write(new AdapterMetadata(), w => w.AddTensor(Spec("w", [16, 16], IndexEncoding.DeltaVarint), [1, 160, 200, 255], Values(4)),
+            new ShiraWriterOptions { AllowLz4 = false }));
+        img.ReplaceSection(0, encoded, P.SectionCodec.None, (ulong)encoded.Length);
+        return img.Build();
+    }
+
+    /// <summary>A one-block DELTA_VARINT encoding (B = 256) of first index 1 and the given data bytes after one
+    /// control byte (three 1-byte gaps).</summary>
+    private static byte[] VarintBlock(params byte[] data)
+    {
+        var header = new byte[16 + 16];
+        header[0] = 0x56; header[1] = 1; header[2] = 8; header[8] = 4; // tag, version, log2 block, count 4
+        header[16] = 1;                                                // skip entry 0: first index 1, offset 0
+        return [.. header, 0x00, .. data];
+    }
+
     public static IReadOnlyList<Vector> All { get; } =
     [
         // ---- valid ---------------------------------------------------------------------------
@@ -111,6 +188,22 @@ internal static class VectorCatalog
             () => Write(new AdapterMetadata { Name = "lz4" }, w =>
                 w.AddTensor(Spec("w", [32, 32], IndexEncoding.RawU64), Stride(0, 2, 512), new float[512]),
                 new ShiraWriterOptions { CompressValues = true })),
+        new("valid/lz4_overlap_match.shira", "hand-made LZ4 value block: 16 literals, an overlapping match (offset 16) ending 12 bytes before the end, 12 literals", null,
+            () => Lz4Values(Lz4Sequences.Write(Lz4Base()))),
+        new("valid/raw_u32_numel_2_32.shira", "RAW_U32 indices of a tensor with numel exactly 2^32 (65536 x 65536), including index 2^32 - 1 (SPEC §9.1)", null,
+            () => Write(new AdapterMetadata { Name = "u32max" }, w => w.AddTensor(Spec("w", [65536, 65536], IndexEncoding.RawU32), [0, 65537, (1L << 32) - 1], Values(3)))),
+        new("valid/structured_mask_metadata_differs.shira", "STRUCTURED set whose tensor mask metadata lists other rows: the set comes from the index set's Structured message (SPEC §9.6)", null, () =>
+        {
+            var (r, c, idx) = Struct(16, 16, 4);
+            var img = ContainerImage.Parse(Write(new AdapterMetadata(), w => w.AddTensor(new TensorSpec
+            {
+                Name = "w", Shape = [16, 16], Mask = new MaskInfo { Strategy = MaskStrategy.Structured, Rows = r, Columns = c, Diagonal = true },
+            }, idx, Values(idx.Length))));
+            var rows = img.Manifest.Tensors[0].Mask.Rows;
+            rows.Clear();
+            rows.Add(1);
+            return img.Build();
+        }),
         new("valid/replace_and_edges.shira", "replace semantics; nnz = 0; nnz = numel; rank 1 and rank 4", null,
             () => Write(new AdapterMetadata { Name = "edges" }, w =>
             {
@@ -173,6 +266,70 @@ internal static class VectorCatalog
             () => ContainerImage.Parse(Base()).Build([0x0A, 0xFF, 0xFF, 0xFF, 0x0F])),
         new("invalid/manifest_too_large.shira", "trailer declares a 1 TiB manifest (re-sealed)", ShiraErrorCode.ManifestTooLarge,
             () => ContainerImage.Parse(Base()).Build(patchTrailer: t => BinaryPrimitives.WriteUInt64LittleEndian(t[8..], 1UL << 40))),
+        new("invalid/manifest_wire_type_6.shira", "version 1.1 manifest with a field of wire type 6 (SPEC §6.1 rule 1)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = NewerMinor();
+            return img.Build([.. img.Manifest.ToByteArray(), 0x7E, 0x00]);
+        }),
+        new("invalid/manifest_end_group.shira", "version 1.1 manifest with a stray end-group tag (SPEC §6.1 rule 1)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = NewerMinor();
+            return img.Build([.. img.Manifest.ToByteArray(), 0x7C]);
+        }),
+        new("invalid/manifest_truncated_field.shira", "manifest whose last field declares 5 bytes and has 1 (SPEC §6.1 rule 3)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = ContainerImage.Parse(Base());
+            return img.Build([.. img.Manifest.ToByteArray(), 0x32, 0x05, 0x0A]);
+        }),
+        new("invalid/manifest_wrong_wire_type.shira", "version 1.1 manifest with format_minor (uint32) written as fixed32 (SPEC §6.1 rule 2)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = NewerMinor();
+            return img.Build([.. img.Manifest.ToByteArray(), 0x15, 0x01, 0x00, 0x00, 0x00]);
+        }),
+        new("invalid/manifest_invalid_utf8.shira", "a tensor name that is not valid UTF-8 (SPEC §6.1 rule 5)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = ContainerImage.Parse(Base());
+            img.Manifest.Tensors[0].Name = "";
+            return img.Build(WithTensorTail(img.Manifest, 0, [0x0A, 0x02, 0x61, 0xFF]));
+        }),
+        new("invalid/uint32_above_2_32.shira", "version 1.1 manifest: value_section = 2^32 + 1, which a protobuf library truncates to 1 (SPEC §6.1 rule 4)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = NewerMinor();
+            img.Manifest.Tensors[0].ValueSection = 0;
+            return img.Build(WithTensorTail(img.Manifest, 0, [0x40, .. Varint((1UL << 32) + 1)]));
+        }),
+        new("invalid/enum_above_int32.shira", "version 1.1 manifest: semantics = 2^32 + 1, which a protobuf library truncates to ADD (SPEC §6.1 rule 4)", ShiraErrorCode.ManifestMalformed, () =>
+        {
+            var img = NewerMinor();
+            img.Manifest.Tensors[0].Semantics = P.Semantics.Unspecified;
+            return img.Build(WithTensorTail(img.Manifest, 0, [0x20, .. Varint((1UL << 32) + 1)]));
+        }),
+        new("invalid/negative_enum.shira", "tensor semantics = -1 (a valid int32 enum value that is not defined, SPEC §6.1 rule 4)", ShiraErrorCode.ManifestInvalidField,
+            () => Mutate(i => i.Manifest.Tensors[0].Semantics = (P.Semantics)(-1))),
+        new("invalid/empty_adapter_message.shira", "manifest with an adapter message present but empty (SPEC §13.2)", ShiraErrorCode.NotCanonical, () =>
+        {
+            var img = ContainerImage.Parse(Write(new AdapterMetadata(), w => w.AddTensor(Spec("w", [8], IndexEncoding.RawU32), [1, 2], Values(2))));
+            img.Manifest.Adapter = new P.Adapter();
+            return img.Build();
+        }),
+        new("invalid/empty_mask_message.shira", "tensor with a mask message present but empty (SPEC §13.2)", ShiraErrorCode.NotCanonical,
+            () => Mutate(i => i.Manifest.Tensors[1].Mask = new P.Mask())),
+        new("invalid/density_negative_zero.shira", "mask density -0.0 (SPEC §13.2: density 0 is written as +0.0)", ShiraErrorCode.NotCanonical,
+            () => Mutate(i => i.Manifest.Tensors[1].Mask = new P.Mask { Strategy = P.MaskStrategy.Random, DensityBits = 0x8000_0000_0000_0000 })),
+        new("invalid/metadata_check_order.shira", "fingerprint entry 0 has rank 9, entry 1 is out of order, and a section is misaligned: §7.5 per entry, before §7.1", ShiraErrorCode.LimitExceeded,
+            () => Mutate(i =>
+            {
+                i.Manifest.Adapter.BaseFingerprint.Add(new P.BaseTensor { Name = "z", Dtype = "F32", Shape = { 1, 1, 1, 1, 1, 1, 1, 1, 1 } });
+                i.Manifest.Adapter.BaseFingerprint.Add(new P.BaseTensor { Name = "a", Dtype = "X9" });
+                i.Manifest.Sections[1].Offset += 8;
+            })),
+        new("invalid/reference_bounds_first.shira", "more index sets than tensors and unsorted parameters: §7.4's count bounds come before §7.5", ShiraErrorCode.BadReference,
+            () => Mutate(i =>
+            {
+                i.Manifest.IndexSets.Add(i.Manifest.IndexSets[0].Clone());
+                i.Manifest.Adapter.Parameters.Add(new P.KeyValue { Key = "z" });
+                i.Manifest.Adapter.Parameters.Add(new P.KeyValue { Key = "a" });
+            })),
         new("invalid/invalid_field.shira", "tensor semantics = 7", ShiraErrorCode.ManifestInvalidField, () => Mutate(i => i.Manifest.Tensors[0].Semantics = (P.Semantics)7)),
         new("invalid/duplicate_tensor.shira", "two entries named \"a\"", ShiraErrorCode.DuplicateTensor, () => Mutate(i => i.Manifest.Tensors[1].Name = "a")),
         new("invalid/bad_shape_rank.shira", "rank 5 shape", ShiraErrorCode.BadShape, () => Mutate(i => { var s = i.Manifest.Tensors[0].Shape; s.Clear(); s.Add([1, 1, 2, 4, 8]); })),
@@ -219,6 +376,26 @@ internal static class VectorCatalog
             img.ResealSection(0);
             return img.Build();
         }),
+        new("invalid/lz4_offset_zero.shira", "LZ4 value block whose match has offset 0 (the crafted file of issue 9)", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0] with { Offset = 0 }, q[1]])),
+        new("invalid/lz4_match_in_last_12.shira", "LZ4 value block whose last match starts 11 bytes before the end (MFLIMIT)", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0], new(Pattern()[4..5], 4, 4), new(Pattern()[9..])])),
+        new("invalid/lz4_match_in_last_5.shira", "LZ4 value block whose match ends 4 bytes before the end (LASTLITERALS)", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0] with { Match = 236 }, new(Pattern()[12..])])),
+        new("invalid/lz4_ends_with_match.shira", "LZ4 value block whose last sequence is a match", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0] with { Match = 240 }])),
+        new("invalid/lz4_last_token_match_bits.shira", "LZ4 value block whose literals-only last token has match-length bits", ShiraErrorCode.CodecError, () =>
+        {
+            var block = Lz4Sequences.Write(Lz4Base());
+            block[^13] |= 0x01; // the last token (12 literals follow it)
+            return Lz4Values(block);
+        }),
+        new("invalid/lz4_trailing_byte.shira", "LZ4 value block with a byte after its last sequence", ShiraErrorCode.CodecError,
+            () => Lz4Values([.. Lz4Sequences.Write(Lz4Base()), 0x00])),
+        new("invalid/lz4_short.shira", "LZ4 value block decoding to 255 of the declared 256 bytes", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0], new(Pattern()[4..15])])),
+        new("invalid/lz4_overlong_literals.shira", "LZ4 value block whose last literal run overflows the declared 256 bytes", ShiraErrorCode.CodecError,
+            () => Lz4Values(q => [q[0], new([.. Pattern()[3..]])])),
         new("invalid/bad_decoded_length.shira", "uncompressed value section declares another decoded length", ShiraErrorCode.BadDecodedLength, () => Mutate(i => i.Manifest.Sections[1].DecodedLength += 4)),
         new("invalid/nnz_exceeds_numel.shira", "nnz 65 for an 8x8 tensor", ShiraErrorCode.NnzExceedsNumel, () => Mutate(i => { i.Manifest.Tensors[0].Nnz = 65; i.Manifest.IndexSets[0].Count = 65; })),
         new("invalid/index_out_of_range.shira", "a raw u32 index equal to numel (re-sealed)", ShiraErrorCode.IndexOutOfRange, () => Mutate(i =>
@@ -238,6 +415,25 @@ internal static class VectorCatalog
             i.Section(2)[0] = 0x56;
             i.ResealSection(2);
         })),
+        new("invalid/value_section_length.shira", "f32 values declared as f16: the value section holds 20 bytes, nnz x 2 = 10 (SPEC §7.3 item 5)", ShiraErrorCode.BadDecodedLength,
+            () => Mutate(i => i.Manifest.Tensors[0].ValueType = P.ValueType.F16)),
+        new("invalid/raw_u32_numel_above_2_32.shira", "RAW_U32 indices of a tensor with numel 65536 x 65537 > 2^32 (SPEC §7.2)", ShiraErrorCode.IndexEncodingCorrupt, () =>
+        {
+            var img = ContainerImage.Parse(Write(new AdapterMetadata(), w => w.AddTensor(Spec("w", [65536, 65536], IndexEncoding.RawU32), [0, 65537], Values(2))));
+            img.Manifest.Tensors[0].Shape[1] = 65537;
+            img.Manifest.IndexSets[0].Numel = 65536UL * 65537;
+            return img.Build();
+        }),
+        new("invalid/varint_structure_before_range.shira", "DELTA_VARINT block with a trailing byte whose last gap also leaves the tensor: structure is checked first (SPEC §9.3)", ShiraErrorCode.IndexEncodingCorrupt,
+            () => VarintIndices(VarintBlock(158, 39, 250, 0x00))),
+        new("invalid/varint_index_out_of_range.shira", "DELTA_VARINT block of the right length whose last gap leaves the tensor (SPEC §9.3)", ShiraErrorCode.IndexOutOfRange,
+            () => VarintIndices(VarintBlock(158, 39, 250))),
+        new("invalid/skip_offset_not_zero.shira", "DELTA_VARINT skip entry 0 with byte offset 1 (SPEC §9.3: skip-table offsets are IndexEncodingCorrupt)", ShiraErrorCode.IndexEncodingCorrupt, () =>
+        {
+            var e = VarintBlock(158, 39, 54);
+            e[24] = 1;
+            return VarintIndices(e);
+        }),
         new("invalid/bad_value_type.shira", "value type 9", ShiraErrorCode.BadValues, () => Mutate(i => i.Manifest.Tensors[0].ValueType = (P.ValueType)9)),
         new("invalid/non_finite_value.shira", "an f32 value is NaN (re-sealed)", ShiraErrorCode.NonFiniteValue, () => Mutate(i =>
         {

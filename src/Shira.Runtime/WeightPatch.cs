@@ -1,0 +1,180 @@
+using System.IO.Hashing;
+using Shira.Format;
+using Shira.Format.Container;
+using Shira.Runtime.Engine;
+using Shira.Runtime.Kernels;
+
+namespace Shira.Runtime;
+
+/// <summary>Options of <see cref="WeightPatch"/>.</summary>
+public sealed record WeightPatchOptions
+{
+    /// <summary>Refuse a buffer whose dtype differs from the base dtype the entry records (as <c>shira apply</c> does).
+    /// When false, the entry is applied to any f32/f16/bf16 buffer, rounding into the buffer's dtype.</summary>
+    public bool RequireRecordedDType { get; init; } = true;
+
+    /// <summary>Check the buffer against the adapter's base fingerprint for this tensor (shape, dtype and, when
+    /// recorded, the XXH3 content hash), as <c>shira apply</c> does. Turn off when the buffer already holds
+    /// another adapter (its content then differs from the base the adapter was made for).</summary>
+    public bool VerifyFingerprint { get; init; } = true;
+
+    /// <summary>Worker threads for large tensors.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>
+/// Applies one adapter entry to a weight buffer the caller owns (a tensor of an inference engine, a NumPy array, a
+/// torch tensor), with the same checks and rounding as <see cref="BaseModel.Apply"/>: each position becomes
+/// round(f32(W) + f32(s·v)) in the buffer's dtype. The originals of the touched positions can be kept in a caller
+/// buffer so that <see cref="Revert"/> restores the weights bit for bit. Every check and every index decode happens
+/// before the first write: on any error the buffer is untouched.
+/// </summary>
+public static unsafe class WeightPatch
+{
+    /// <summary>The length in bytes of the originals buffer an entry needs for a buffer of <paramref name="dtype"/>.</summary>
+    public static long OriginalsLength(ShiraTensorInfo tensor, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!dtype.IsAdaptable()) throw new ArgumentException($"{dtype} is not f32, f16 or bf16", nameof(dtype));
+        return tensor.Nnz * dtype.ByteSize();
+    }
+
+    /// <summary>Applies <paramref name="tensor"/> of <paramref name="adapter"/> to the weights at
+    /// <paramref name="weights"/> (<paramref name="byteLength"/> bytes of <paramref name="dtype"/>, shape
+    /// <paramref name="shape"/>). When <paramref name="originals"/> is not empty it receives the overwritten elements
+    /// (length ≥ <see cref="OriginalsLength"/>).</summary>
+    public static void Apply(ShiraReader adapter, ShiraTensorInfo tensor, nint weights, long byteLength, DType dtype,
+        IReadOnlyList<long> shape, float scale, Span<byte> originals, WeightPatchOptions? options = null)
+    {
+        options ??= new WeightPatchOptions();
+        var e = Prepare(adapter, tensor, weights, byteLength, dtype, shape, scale, options);
+        try
+        {
+            int es = dtype.ByteSize();
+            long need = (long)e.Indices.Count * es;
+            if (!originals.IsEmpty && originals.Length < need)
+                throw new ArgumentException($"the originals buffer holds {originals.Length} bytes; {need} are needed", nameof(originals));
+            byte* data = (byte*)weights;
+            bool keep = !originals.IsEmpty;
+            fixed (byte* o = originals)
+            {
+                byte* op = o;
+                Run(e.Indices.Count, options.MaxDegreeOfParallelism, (start, count) =>
+                    TensorOps.Apply(data, dtype, e.Indices, start, count, adapter.GetValueBytes(tensor), e.ValueType, e.Scale, e.Replace,
+                        keep ? new Span<byte>(op + (long)start * es, count * es) : default));
+            }
+        }
+        finally
+        {
+            e.Release();
+        }
+    }
+
+    /// <summary>Writes <paramref name="originals"/> (as filled by <see cref="Apply"/>) back at the entry's positions:
+    /// the weights are bit-identical to what they were before that apply.</summary>
+    public static void Revert(ShiraReader adapter, ShiraTensorInfo tensor, nint weights, long byteLength, DType dtype,
+        IReadOnlyList<long> shape, ReadOnlySpan<byte> originals, WeightPatchOptions? options = null)
+    {
+        options ??= new WeightPatchOptions { VerifyFingerprint = false };
+        // The buffer holds the adapter now, so its content cannot match the base fingerprint.
+        var e = Prepare(adapter, tensor, weights, byteLength, dtype, shape, 1f, options with { VerifyFingerprint = false });
+        try
+        {
+            int es = dtype.ByteSize();
+            long need = (long)e.Indices.Count * es;
+            if (originals.Length < need)
+                throw new ArgumentException($"the originals buffer holds {originals.Length} bytes; {need} are needed", nameof(originals));
+            byte* data = (byte*)weights;
+            fixed (byte* o = originals)
+            {
+                byte* op = o;
+                Run(e.Indices.Count, options.MaxDegreeOfParallelism, (start, count) =>
+                    TensorOps.Scatter(data, es, e.Indices, start, count, new ReadOnlySpan<byte>(op + (long)start * es, count * es)));
+            }
+        }
+        finally
+        {
+            e.Release();
+        }
+    }
+
+    private static PreparedEntry Prepare(ShiraReader adapter, ShiraTensorInfo tensor, nint weights, long byteLength,
+        DType dtype, IReadOnlyList<long> shape, float scale, WeightPatchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(tensor);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (!float.IsFinite(scale)) throw new ArgumentException($"scale {scale} is not finite", nameof(scale));
+        if (!adapter.TryGetTensor(tensor.Name, out _))
+            throw new ArgumentException($"tensor '{tensor.Name}' does not belong to this adapter", nameof(tensor));
+        if (weights == 0) throw new ArgumentNullException(nameof(weights));
+        if (!dtype.IsAdaptable())
+            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
+                $"the weights of '{tensor.Name}' are {dtype}; adapters apply to F32, F16 or BF16 only", adapter.FilePath, tensor.Name);
+        long numel = 1;
+        foreach (long d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"shape dimension {d} is negative", nameof(shape));
+            numel = checked(numel * d);
+        }
+        if (byteLength != checked(numel * dtype.ByteSize()))
+            throw new ArgumentException($"the weights hold {byteLength} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {numel * dtype.ByteSize()}", nameof(byteLength));
+        if (!BaseCompatibility.ShapeEquals(shape, tensor.Shape))
+            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
+                $"adapter target '{tensor.Name}' has shape [{string.Join(", ", tensor.Shape)}] but the weights are [{string.Join(", ", shape)}]",
+                adapter.FilePath, tensor.Name);
+        if (options.RequireRecordedDType && dtype != tensor.BaseDType)
+            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
+                $"adapter target '{tensor.Name}' expects {tensor.BaseDType} but the weights are {dtype} (an adapter records the base dtype it was made for; convert it against this base, or allow any dtype)",
+                adapter.FilePath, tensor.Name);
+        if (options.VerifyFingerprint) VerifyFingerprint(adapter, tensor, weights, byteLength, dtype, shape);
+        // The entry checks compare against the recorded dtype (already settled above); the kernels get the buffer's.
+        var check = new BaseTensor(tensor.Name, tensor.BaseDType, shape, numel, (byte*)weights, byteLength, 0, 0);
+        var e = PreparedEntry.Prepare(adapter, tensor, check, scale, pooled: true);
+        return new PreparedEntry
+        {
+            Target = new BaseTensor(tensor.Name, dtype, shape, numel, (byte*)weights, byteLength, 0, 0),
+            Info = e.Info, Indices = e.Indices, Scale = e.Scale,
+        };
+    }
+
+    private static void VerifyFingerprint(ShiraReader adapter, ShiraTensorInfo tensor, nint weights, long byteLength, DType dtype,
+        IReadOnlyList<long> shape)
+    {
+        foreach (var fp in adapter.Metadata.BaseFingerprint)
+        {
+            if (!string.Equals(fp.Name, tensor.Name, StringComparison.Ordinal)) continue;
+            if (!BaseCompatibility.ShapeEquals(shape, fp.Shape) || dtype != fp.DType)
+                throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
+                    $"the weights of '{fp.Name}' are {dtype} [{string.Join(", ", shape)}] but the adapter was made for {fp.DType} [{string.Join(", ", fp.Shape)}]",
+                    adapter.FilePath, fp.Name);
+            if (fp.ContentHash is ulong expected)
+            {
+                var h = new XxHash3();
+                for (long done = 0; done < byteLength;)
+                {
+                    int n = (int)Math.Min(1 << 30, byteLength - done);
+                    h.Append(new ReadOnlySpan<byte>((byte*)weights + done, n));
+                    done += n;
+                }
+                ulong actual = h.GetCurrentHashAsUInt64();
+                if (actual != expected)
+                    throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
+                        $"the weights of '{fp.Name}' have content hash {actual:x16} but the adapter was made for {expected:x16} (another base or revision, or an adapter is already applied)",
+                        adapter.FilePath, fp.Name);
+            }
+        }
+    }
+
+    private static void Run(int count, int dop, Action<int, int> body)
+    {
+        if (count <= WorkItem.Chunk || dop <= 1)
+        {
+            if (count > 0) body(0, count);
+            return;
+        }
+        var items = WorkItem.Split([count]);
+        PreparedEntry.RethrowFirst(() => Parallel.For(0, items.Length, new ParallelOptions { MaxDegreeOfParallelism = dop },
+            i => body(items[i].Start, items[i].Count)));
+    }
+}
