@@ -32,7 +32,7 @@ internal static unsafe partial class Exports
             v.Semantics = (int)t.Semantics;
             v.Numel = (ulong)t.Numel;
             v.Nnz = (ulong)t.Nnz;
-            v.ValueDType = (int)t.ValueType;
+            v.ValueDType = (int)t.ValueDType;
             v.BaseDType = NativeAbi.Code(t.BaseDType);
             v.BaseDTypeName = a.BaseDTypeName((int)i);
             v.Scale = t.Scale;
@@ -107,7 +107,7 @@ internal static unsafe partial class Exports
             CheckBuffer(dst, capacity, (ulong)t.Nnz, "the value buffer");
             // GetValueBytes verifies the checksum (and decodes LZ4) before anything is copied.
             var bytes = a.Reader.GetValueBytes(t);
-            if ((ulong)bytes.Length < (ulong)t.Nnz * (ulong)t.ValueType.ByteSize())
+            if ((ulong)bytes.Length < (ulong)t.Nnz * (ulong)t.ValueDType.ByteSize())
                 throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
             a.Reader.ReadValues(t, new Span<float>(dst, checked((int)t.Nnz)));
             return 0;
@@ -118,7 +118,7 @@ internal static unsafe partial class Exports
         Boundary.Run(handle, h => HandleTable.With(h, index, (a, i) =>
         {
             var t = a.Tensor(i);
-            ulong need = checked((ulong)t.Nnz * (ulong)t.ValueType.ByteSize());
+            ulong need = checked((ulong)t.Nnz * (ulong)t.ValueDType.ByteSize());
             CheckBuffer(dst, capacityBytes, need, "the value buffer");
             var bytes = a.Reader.GetValueBytes(t);
             if ((ulong)bytes.Length < need)
@@ -134,7 +134,7 @@ internal static unsafe partial class Exports
             if (data is null) throw NativeCallException.Null("data");
             if (byteLength is null) throw NativeCallException.Null("byte_length");
             var t = a.Tensor(i);
-            ulong need = checked((ulong)t.Nnz * (ulong)t.ValueType.ByteSize());
+            ulong need = checked((ulong)t.Nnz * (ulong)t.ValueDType.ByteSize());
             var bytes = a.Reader.GetValueBytes(t);
             if ((ulong)bytes.Length < need)
                 throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", a.Reader.FilePath, t.Name);

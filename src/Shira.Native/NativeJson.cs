@@ -22,7 +22,7 @@ internal static class NativeJson
             w.WriteEndArray();
             w.WriteNumber("numel", t.Numel);
             w.WriteNumber("nnz", t.Nnz);
-            w.WriteString("value_dtype", t.ValueType.ToString().ToLowerInvariant());
+            w.WriteString("value_dtype", t.ValueDType.ToString().ToLowerInvariant());
             w.WriteString("base_dtype", t.BaseDType.Name());
             w.WriteString("semantics", t.Semantics == Semantics.Add ? "add" : "replace");
             w.WriteNumber("scale", t.Scale);

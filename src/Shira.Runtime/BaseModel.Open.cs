@@ -31,7 +31,12 @@ public sealed partial class BaseModel
     /// <summary>What the last automatic recovery did when this model was opened in place (null otherwise).</summary>
     internal RecoveryResult? OpenRecovery { get; private set; }
 
-    private static unsafe BaseModel OpenCore(string path, BaseOpenMode mode, BaseModelOptions? options)
+    /// <summary>Opens <paramref name="path"/>: a <c>.safetensors</c> file, a <c>*.safetensors.index.json</c>, or a
+    /// folder holding a sharded checkpoint. In <see cref="BaseOpenMode.InPlace"/> an interrupted operation found in
+    /// the journal is rolled back first (see <see cref="BaseModelOptions.AutoRecover"/>) and adapters left applied by
+    /// earlier processes appear on <see cref="Applied"/>; the other modes refuse a base with an interrupted journal
+    /// (<see cref="ShiraErrorCode.RecoveryNeeded"/>).</summary>
+    public static unsafe BaseModel Open(string path, BaseOpenMode mode, BaseModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), $"unknown open mode {mode}");
@@ -74,7 +79,8 @@ public sealed partial class BaseModel
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    private void DisposeCore()
+    /// <inheritdoc />
+    public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
@@ -84,7 +90,9 @@ public sealed partial class BaseModel
         _applied.Clear();
     }
 
-    private void SaveAsCore(string path)
+    /// <summary>Writes the current weights (adapters included) to a new safetensors file, atomically; all tensors
+    /// go into one file, with the first shard's <c>__metadata__</c>.</summary>
+    public void SaveAs(string path)
     {
         ThrowIfDisposed();
         var sources = new List<SafetensorsTensorSource>();

@@ -60,7 +60,7 @@ public static unsafe class WeightPatch
             {
                 byte* op = o;
                 Run(e.Indices.Count, options.MaxDegreeOfParallelism, (start, count) =>
-                    TensorOps.Apply(data, dtype, e.Indices, start, count, adapter.GetValueBytes(tensor), e.ValueType, e.Scale, e.Replace,
+                    TensorOps.Apply(data, dtype, e.Indices, start, count, adapter.GetValueBytes(tensor), e.ValueDType, e.Scale, e.Replace,
                         keep ? new Span<byte>(op + (long)start * es, count * es) : default));
             }
         }

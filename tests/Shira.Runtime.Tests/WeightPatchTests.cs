@@ -38,7 +38,7 @@ public sealed unsafe class WeightPatchTests
                 var valueType = (ValueDType)(vt + 1);
                 var idx = TestData.RandomIndices(rng, numel, rng.Next(0, numel + 1));
                 var t = new AdapterTensor("w", [numel], dtype, idx, TestData.RandomValues(rng, idx.Length),
-                    replace ? Semantics.Replace : Semantics.Add, Scale: replace ? 1f : 0.5f, ValueType: valueType);
+                    replace ? Semantics.Replace : Semantics.Add, Scale: replace ? 1f : 0.5f, ValueDType: valueType);
                 TestData.WriteAdapter(tmp.File("a.shira"), [t]);
                 using var r = ShiraReader.Open(tmp.File("a.shira"));
                 var base0 = TestData.RandomTensor(rng, dtype, numel);

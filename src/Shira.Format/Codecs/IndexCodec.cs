@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -78,14 +79,7 @@ public static partial class IndexCodec
     public static void Decode(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, Span<long> destination)
     {
         CheckNumel(numel);
-        switch (encoding)
-        {
-            case IndexEncoding.RawU32: DecodeRawU32(encoded, numel, destination); break;
-            case IndexEncoding.RawU64: DecodeRawU64(encoded, numel, destination); break;
-            case IndexEncoding.DeltaBitPacked: DecodeDelta(BitPackedTag, encoded, numel, destination); break;
-            case IndexEncoding.DeltaVarint: DecodeDelta(VarintTag, encoded, numel, destination); break;
-            default: ThrowNotByteEncoding(encoding); break;
-        }
+        DecodeAny(encoding, encoded, numel, destination);
     }
 
     /// <summary>Decodes as u32; requires <paramref name="numel"/> ≤ 2^32.</summary>
@@ -94,9 +88,19 @@ public static partial class IndexCodec
         CheckNumel(numel);
         if (numel > RawU32MaxNumel)
             ArgumentErrors.Throw($"a tensor of {numel} elements (more than 2^32) cannot be decoded into u32 indices");
+        DecodeAny(encoding, encoded, numel, destination);
+    }
+
+    /// <summary>The one dispatch of both <c>Decode</c> overloads (T is long or uint; the type tests fold away).</summary>
+    private static void DecodeAny<T>(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, Span<T> destination)
+        where T : unmanaged, IBinaryInteger<T>
+    {
         switch (encoding)
         {
-            case IndexEncoding.RawU32: DecodeRawU32(encoded, numel, destination); break;
+            case IndexEncoding.RawU32:
+                if (typeof(T) == typeof(uint)) DecodeRawU32(encoded, numel, MemoryMarshal.Cast<T, uint>(destination));
+                else DecodeRawU32(encoded, numel, MemoryMarshal.Cast<T, long>(destination));
+                break;
             case IndexEncoding.RawU64: DecodeRawU64(encoded, numel, destination); break;
             case IndexEncoding.DeltaBitPacked: DecodeDelta(BitPackedTag, encoded, numel, destination); break;
             case IndexEncoding.DeltaVarint: DecodeDelta(VarintTag, encoded, numel, destination); break;

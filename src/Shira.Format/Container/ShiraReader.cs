@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using Shira.Format.Codecs;
 using Shira.Format.IO;
 using Shira.Format.Manifest;
@@ -150,15 +151,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
             StructuredMask.Generate(set.StructRows, set.StructCols, set.RowList, set.ColList, set.Diagonal, dest);
             return;
         }
-        var bytes = SectionData(set.Section, tensor.Name);
-        try
-        {
-            IndexCodec.Decode(set.Encoding, bytes, set.Numel, dest);
-        }
-        catch (ShiraException e)
-        {
-            throw Relocate(e, set.Section, tensor.Name);
-        }
+        DecodeStored(set, tensor.Name, dest);
     }
 
     /// <summary>Decodes indices as u32 (the fast path for tensors with at most 2^32 elements).</summary>
@@ -184,14 +177,21 @@ public sealed unsafe partial class ShiraReader : IDisposable
             }
             return;
         }
-        var bytes = SectionData(set.Section, tensor.Name);
+        DecodeStored(set, tensor.Name, dest);
+    }
+
+    /// <summary>Decodes a stored (non-structured) index set; a codec error gets the section's file offset.</summary>
+    private void DecodeStored<T>(IndexSetEntry set, string tensor, Span<T> dest) where T : unmanaged
+    {
+        var bytes = SectionData(set.Section, tensor);
         try
         {
-            IndexCodec.Decode(set.Encoding, bytes, set.Numel, dest);
+            if (typeof(T) == typeof(uint)) IndexCodec.Decode(set.Encoding, bytes, set.Numel, MemoryMarshal.Cast<T, uint>(dest));
+            else IndexCodec.Decode(set.Encoding, bytes, set.Numel, MemoryMarshal.Cast<T, long>(dest));
         }
         catch (ShiraException e)
         {
-            throw Relocate(e, set.Section, tensor.Name);
+            throw Relocate(e, set.Section, tensor);
         }
     }
 

@@ -1,3 +1,4 @@
+using Shira.Fuzz;
 using CsCheck;
 using K4os.Compression.LZ4;
 using Shira.Format.Codecs;
