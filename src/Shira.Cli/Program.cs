@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Shira.Cli.Commands;
 using Shira.Cli.Infrastructure;
+using Shira.Format;
 
 namespace Shira.Cli;
 
@@ -14,6 +16,8 @@ public static class Program
     internal static RootCommand BuildRoot()
     {
         var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply, train");
+        root.Options.Add(CliOptions.Json());
+        root.Options.Add(CliOptions.Quiet());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
@@ -29,24 +33,50 @@ public static class Program
         return root;
     }
 
-    /// <summary>Parses and runs; parse errors print usage and exit 2 (not System.CommandLine's default 1).</summary>
+    /// <summary>Parses and runs; parse errors print one line each (or one JSON error) and exit 2.</summary>
     internal static int Run(string[] args)
     {
         var root = BuildRoot();
         var parse = root.Parse(args);
+        var console = CliConsole.Current;
+        console.Command = SchemaName(parse.CommandResult);
+        console.OutputPath = null;
+        // Asked for before the parse could fail, so a usage error is JSON too when --json was given.
+        console.Json = Flag(args, CliOptions.JsonName) || parse.GetValue<bool>(CliOptions.JsonName);
+        console.Quiet = Flag(args, CliOptions.QuietName) || Flag(args, "-q");
         if (parse.Errors.Count > 0)
         {
-            var console = CliConsole.Current;
-            foreach (var e in parse.Errors) console.Error.WriteLine("error: " + e.Message);
+            var lines = ParseErrors.Describe(parse);
+            if (console.Json)
+                return CommandRunner.Fail(ShiraErrorCode.Usage, string.Join("; ", lines), null, null, null);
+            foreach (var line in lines) console.Error.WriteLine("error: " + line);
             console.Error.WriteLine("Run 'shira --help' (or 'shira COMMAND --help') for usage.");
             return ExitCodes.UsageOrIo;
         }
         var config = new InvocationConfiguration
         {
-            Output = CliConsole.Current.Output,
-            Error = CliConsole.Current.Error,
+            Output = console.Output,
+            Error = console.Error,
             EnableDefaultExceptionHandler = false,
         };
         return CommandRunner.Run(() => parse.Invoke(config));
+    }
+
+    // The top-level command under the root ("export" for `shira export peft`): the schema a --json output follows.
+    private static string SchemaName(CommandResult result)
+    {
+        CommandResult top = result;
+        while (top.Parent is CommandResult parent && parent.Command is not RootCommand) top = parent;
+        return top.Command is RootCommand ? "shira" : top.Command.Name;
+    }
+
+    private static bool Flag(string[] args, string name)
+    {
+        foreach (var a in args)
+        {
+            if (a == "--") return false;
+            if (a == name) return true;
+        }
+        return false;
     }
 }

@@ -35,4 +35,16 @@ internal static class ExampleAdapters
             }, bias, biasValues);
         });
     }
+
+    /// <summary>One small add tensor per layer (the file holds them in ordinal order: layers.10 before layers.2).</summary>
+    public static void WriteLayers(string path, params int[] layers)
+    {
+        var meta = new AdapterMetadata { Name = "layers", Provenance = new Provenance { Tool = "shira-tests" } };
+        ShiraWriter.WriteFile(path, meta, w =>
+        {
+            foreach (var name in layers.Select(l => $"model.layers.{l}.mlp.weight").Order(StringComparer.Ordinal))
+                w.AddTensor(new TensorSpec { Name = name, Shape = [8, 8], Mask = new MaskInfo { Strategy = MaskStrategy.Random } },
+                    [1L, 9L, 30L], [0.5f, -0.25f, 1f]);
+        });
+    }
 }

@@ -30,13 +30,13 @@ public sealed class InspectCommandTests
         var tensors = doc.RootElement.GetProperty("tensors");
         Assert.Equal(3, tensors.GetArrayLength());
         var k = tensors[0];
-        Assert.Equal("layers.0.k_proj.weight", k.GetProperty("name").GetString());
+        Assert.Equal("layers.0.k_proj.weight", k.GetProperty("tensor").GetString());
         Assert.Equal(4096, k.GetProperty("numel").GetInt64());
         // The two weight tensors share one index set; the replace tensor has its own.
         Assert.Equal(tensors[0].GetProperty("index_set").GetInt32(), tensors[1].GetProperty("index_set").GetInt32());
         Assert.NotEqual(tensors[0].GetProperty("index_set").GetInt32(), tensors[2].GetProperty("index_set").GetInt32());
         Assert.Equal("replace", tensors[2].GetProperty("semantics").GetString());
-        Assert.Equal("f16", tensors[2].GetProperty("value_type").GetString());
+        Assert.Equal("f16", tensors[2].GetProperty("value_dtype").GetString());
         Assert.Equal(64, tensors[2].GetProperty("nnz").GetInt64());
         Assert.Equal(2.0, k.GetProperty("scale").GetDouble());
         Assert.Equal("example", doc.RootElement.GetProperty("metadata").GetProperty("name").GetString());

@@ -39,9 +39,10 @@ public sealed class TrainIsolationTests
         Assert.True(exit == 0, error.ToString());
         Assert.Contains(cli.Context.Assemblies, a => a.GetName().Name == "TorchSharp");
         var json = JsonNode.Parse(output.ToString())!;
-        Assert.Equal("shira-struct", (string?)json["summary"]!["method"]);
-        Assert.Equal(3, (int)json["summary"]!["steps"]!);
+        Assert.Equal("shira-struct", (string?)json["method"]);
+        Assert.Equal(3, (int)json["steps"]!);
         Assert.Equal(4, (int)json["eval"]!["examples"]!);
+        Assert.Equal("1.0", (string?)json["schema_version"]);
         Assert.True(File.Exists(dir.File("caesar.shira")));
         Assert.True(File.Exists(dir.File("base.safetensors")));
         Assert.Contains("train step 3/3", error.ToString());

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Shira.Cli.Infrastructure;
 using Shira.Format.Container;
@@ -7,7 +7,7 @@ using Shira.Runtime;
 
 namespace Shira.Cli.Commands;
 
-/// <summary><c>shira apply BASE ADAPTER.shira... (-o OUT.safetensors | --in-place) [--scale S] [--json]</c>.</summary>
+/// <summary><c>shira apply BASE ADAPTER.shira... (-o OUT.safetensors [--force] | --in-place) [--scale S] [--json]</c>.</summary>
 internal static class ApplyCommand
 {
     public static Command Create()
@@ -15,72 +15,65 @@ internal static class ApplyCommand
         var baseArg = new Argument<string>("BASE") { Description = "Base checkpoint (safetensors file or sharded folder)" };
         var adapters = new Argument<string[]>("ADAPTER") { Description = "One or more .shira adapters, applied in order", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "Write the merged model to this safetensors file (the base is not changed)" };
-        var scale = new Option<float>("--scale") { Description = "Scale for every adapter's deltas (default 1)", DefaultValueFactory = _ => 1f };
+        var force = CliOptions.Force();
+        var scale = CliOptions.Scale("Scale for every adapter's deltas (default 1)");
         var inPlace = new Option<bool>("--in-place") { Description = "Patch BASE itself, journaled (undo with `shira revert BASE`)" };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
-        var command = new Command("apply", "Apply adapters to a base: into a new safetensors file, or in place") { baseArg, adapters, output, scale, inPlace, json };
+        var command = new Command("apply", "Apply adapters to a base: into a new safetensors file, or in place")
+        {
+            baseArg, adapters, output, force, scale, inPlace,
+        };
         command.SetAction(r => CommandRunner.Run(() =>
         {
             string basePath = r.GetValue(baseArg)!;
             var list = r.GetValue(adapters)!;
             string? outPath = r.GetValue(output);
             float s = r.GetValue(scale);
-            if (!float.IsFinite(s)) throw new UsageException("--scale must be a finite number");
             bool inplace = r.GetValue(inPlace);
             if (inplace == (outPath is not null)) throw new UsageException("give exactly one of -o OUT.safetensors or --in-place");
-            var report = new Report();
-            if (!inplace)
-            {
-                var merge = ProgressDisplay.Run("Applying", p =>
-                    AdapterMerge.ApplyToCopy(basePath, list.Select(a => (a, s)).ToArray(), outPath!,
-                        new Sink(x => p.Report((x.Done, x.Total)))));
-                report.Table("Adapters", ["Adapter", "Scale", "Tensors", "Positions"], merge.Adapters.Select(a => new[]
-                {
-                    a.Path, Report.Format(a.Scale), a.Tensors.ToString(CultureInfo.InvariantCulture), a.Positions.ToString(CultureInfo.InvariantCulture),
-                }));
-                report.Json["adapters"] = new JsonArray(merge.Adapters.Select(a => (JsonNode)new JsonObject
-                {
-                    ["path"] = a.Path, ["scale"] = a.Scale, ["tensors"] = a.Tensors, ["positions"] = a.Positions,
-                }).ToArray());
-                report.Summary("base", basePath).Summary("output", merge.OutputPath).Summary("tensors written", merge.TensorsWritten)
-                    .Summary("tensors adapted", merge.TensorsAdapted).Summary("bytes written", merge.BytesWritten)
-                    .Summary("seconds", Math.Round(merge.Elapsed.TotalSeconds, 3));
-            }
-            else
-            {
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                using var model = BaseModel.Open(basePath, BaseOpenMode.InPlace);
-                foreach (var a in list)
-                {
-                    using var reader = ShiraReader.Open(a);
-                    model.Apply(reader, s);
-                }
-                AddStack(report, model);
-                report.Summary("base", basePath).Summary("mode", "in place (journaled)").Summary("applied now", list.Length)
-                    .Summary("stack depth", model.Applied.Count).Summary("seconds", Math.Round(sw.Elapsed.TotalSeconds, 3));
-            }
-            report.Print(r.GetValue(json));
+            var report = new Report("apply");
+            if (!inplace) ToCopy(report, basePath, list, OutputPaths.ClaimFile(outPath!, r.GetValue(force)), s);
+            else InPlace(report, basePath, list, s);
+            report.Print();
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    /// <summary>Adds the applied-adapter stack of an in-place base (oldest first) to a report.</summary>
-    internal static void AddStack(Report report, BaseModel model)
+    private static void ToCopy(Report report, string basePath, string[] adapters, string outPath, float scale)
     {
-        report.Table("Applied in place (oldest first)", ["#", "Adapter", "Source", "Scale", "Positions"], model.Applied.Select((a, i) => new[]
+        var merge = ProgressDisplay.Run("Applying", (RuntimeProgress p) => (p.Done, p.Total), progress =>
+            AdapterMerge.ApplyToCopy(basePath, adapters.Select(a => (a, scale)).ToArray(), outPath, progress));
+        report.Table("Adapters", [Column.Text("Adapter"), Column.Number("Scale"), Column.Number("Tensors"), Column.Number("Positions")],
+            merge.Adapters.Select(a => new[]
+            {
+                a.Path, TextFormat.Real(a.Scale), TextFormat.Integer(a.Tensors), TextFormat.Integer(a.Positions),
+            }));
+        report.Summary("mode", "copy").Summary("base", basePath).Summary("output", merge.OutputPath);
+        report.Json["adapters"] = JsonOutput.Objects(merge.Adapters, a => new JsonObject
         {
-            (i + 1).ToString(CultureInfo.InvariantCulture), a.Name, a.Source, Report.Format(a.Scale), a.Positions.ToString(CultureInfo.InvariantCulture),
-        }));
-        report.Json["applied"] = new JsonArray(model.Applied.Select(a => (JsonNode)new JsonObject
-        {
-            ["name"] = a.Name, ["source"] = a.Source, ["scale"] = a.Scale, ["positions"] = a.Positions,
-        }).ToArray());
+            ["adapter"] = a.Path, ["scale"] = JsonOutput.Number(a.Scale), ["positions"] = a.Positions, ["tensor_count"] = a.Tensors,
+        });
+        report.Summary("tensors_written", merge.TensorsWritten).Summary("tensors_adapted", merge.TensorsAdapted)
+            .Summary("bytes_written", merge.BytesWritten).Summary("seconds", Math.Round(merge.Elapsed.TotalSeconds, 3));
     }
 
-    /// <summary>A direct (synchronous) progress callback.</summary>
-    internal sealed class Sink(Action<RuntimeProgress> report) : IProgress<RuntimeProgress>
+    private static void InPlace(Report report, string basePath, string[] adapters, float scale)
     {
-        public void Report(RuntimeProgress value) => report(value);
+        var clock = Stopwatch.StartNew();
+        using var model = BaseModel.Open(basePath, BaseOpenMode.InPlace);
+        var applied = ProgressDisplay.Run("Applying in place", () =>
+        {
+            var now = new List<AppliedAdapter>(adapters.Length);
+            foreach (var a in adapters)
+            {
+                using var reader = ShiraReader.Open(a);
+                now.Add(model.Apply(reader, scale));
+            }
+            return now;
+        });
+        report.Summary("mode", "in-place").Summary("base", basePath);
+        report.Json["adapters"] = JsonOutput.Objects(applied, AppliedStackView.Json);
+        AppliedStackView.Add(report, model);
+        report.Summary("stack_depth", model.Applied.Count).Summary("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
     }
 }

@@ -13,31 +13,31 @@ internal static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "A .shira adapter" };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
-        var command = new Command("inspect", "Show what a .shira adapter holds") { file, json };
+        var command = new Command("inspect", "Show what a .shira adapter holds") { file };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             var path = result.GetValue(file)!;
-            using var reader = ShiraReader.Open(path);
-            Build(reader, path).Print(result.GetValue(json));
+            using var reader = ProgressDisplay.Run("Reading", () => ShiraReader.Open(path));
+            Build(reader, path, CliConsole.Current.Json).Print();
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    /// <summary>The inspect report of an open adapter (shared with tests).</summary>
-    internal static Report Build(ShiraReader reader, string displayPath)
+    /// <summary>The inspect report of an open adapter; only the form that will be printed is built (a file may hold
+    /// hundreds of thousands of tensors).</summary>
+    internal static Report Build(ShiraReader reader, string displayPath, bool json)
     {
-        var report = new Report();
+        var report = new Report("inspect");
         var meta = reader.Metadata;
         long totalNnz = 0, indexBytes = 0, valueBytes = 0, numel = 0;
         var countedSets = new HashSet<int>();
         // Tensors per index set, counted once: a per-tensor scan would be quadratic in the tensor count.
         var setUsers = new Dictionary<int, int>();
         foreach (var t in reader.Tensors) setUsers[t.IndexSetId] = setUsers.GetValueOrDefault(t.IndexSetId) + 1;
-        var rows = new List<string[]>();
-        var tensors = new JsonArray();
-        foreach (var t in reader.Tensors)
+        var rows = json ? null : new List<string[]>(reader.Tensors.Count);
+        var tensors = json ? new JsonArray() : null;
+        foreach (var t in reader.Tensors.OrderBy(t => t.Name, NaturalComparer.Instance))
         {
             totalNnz += t.Nnz;
             numel += t.Numel;
@@ -45,103 +45,104 @@ internal static class InspectCommand
             if (countedSets.Add(t.IndexSetId)) indexBytes += t.IndexStoredBytes;
             double density = t.Numel == 0 ? 0 : (double)t.Nnz / t.Numel;
             double bpn = t.Nnz == 0 ? 0 : (double)(t.IndexStoredBytes + t.ValueStoredBytes) / t.Nnz;
-            string shape = "[" + string.Join(", ", t.Shape) + "]";
-            string indexDesc = Describe(t.IndexEncoding, t.IndexSectionCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : "");
-            rows.Add([
-                t.Name, shape, t.BaseDType.Name(), t.Semantics.ToString().ToLowerInvariant(), Report.Format(t.Scale),
-                t.Nnz.ToString(CultureInfo.InvariantCulture), Percent(density), indexDesc,
-                t.ValueDType.ToString().ToLowerInvariant() + (t.ValueSectionCodec == SectionCodec.None ? "" : "+lz4"),
+            rows?.Add([
+                t.Name, TextFormat.Shape(t.Shape), Spellings.Of(t.BaseDType), Spellings.Of(t.Semantics), TextFormat.Real(t.Scale),
+                TextFormat.Integer(t.Nnz), TextFormat.Density(density),
+                Spellings.Of(t.IndexEncoding) + Codec(t.IndexSectionCodec) + (setUsers[t.IndexSetId] > 1 ? " (shared #" + t.IndexSetId + ")" : ""),
+                Spellings.Of(t.ValueDType) + Codec(t.ValueSectionCodec),
                 bpn.ToString("F2", CultureInfo.InvariantCulture), MaskText(t.Mask),
             ]);
-            tensors.Add((JsonNode)new JsonObject
+            tensors?.Add((JsonNode)new JsonObject
             {
-                ["name"] = t.Name,
-                ["shape"] = Report.ToNode(t.Shape),
-                ["base_dtype"] = t.BaseDType.Name(),
-                ["semantics"] = t.Semantics.ToString().ToLowerInvariant(),
-                ["scale"] = Report.ToNode(t.Scale),
+                ["tensor"] = t.Name,
+                ["shape"] = JsonOutput.Integers(t.Shape),
+                ["base_dtype"] = Spellings.Of(t.BaseDType),
+                ["semantics"] = Spellings.Of(t.Semantics),
+                ["scale"] = JsonOutput.Number(t.Scale),
                 ["nnz"] = t.Nnz,
                 ["numel"] = t.Numel,
                 ["density"] = density,
-                ["index_encoding"] = t.IndexEncoding.ToString(),
-                ["index_codec"] = t.IndexSectionCodec.ToString(),
+                ["index_encoding"] = Spellings.Of(t.IndexEncoding),
+                ["index_codec"] = Spellings.Of(t.IndexSectionCodec),
                 ["index_set"] = t.IndexSetId,
                 ["index_bytes"] = t.IndexStoredBytes,
-                ["value_type"] = t.ValueDType.ToString().ToLowerInvariant(),
-                ["value_codec"] = t.ValueSectionCodec.ToString(),
+                ["value_dtype"] = Spellings.Of(t.ValueDType),
+                ["value_codec"] = Spellings.Of(t.ValueSectionCodec),
                 ["value_bytes"] = t.ValueStoredBytes,
                 ["bytes_per_nonzero"] = bpn,
                 ["mask"] = MaskJson(t.Mask),
             });
         }
-        report.Table("Tensors", ["Tensor", "Shape", "Base", "Op", "Scale", "Nnz", "Density", "Indices", "Values", "B/nnz", "Mask"], rows);
+        report.Heading = displayPath;
+        if (rows is not null)
+        {
+            report.Table("Tensors",
+                [Column.Text("Tensor"), Column.Number("Shape"), Column.Text("Base"), Column.Text("Op"), Column.Number("Scale"), Column.Number("Nnz"),
+                 Column.Number("Density"), Column.Text("Indices"), Column.Text("Values"), Column.Number("B/nnz"), Column.Text("Mask")], rows);
+            report.Table("Metadata", [Column.Text("Key"), Column.Text("Value")], MetadataRows(meta).Where(r => r[1].Length > 0));
+        }
 
-        List<string[]> metaRows =
+        report.Summary("file", displayPath).Summary("format_version", reader.FormatMajor + "." + reader.FormatMinor)
+            .Summary("file_bytes", reader.FileLength)
+            .Summary("tensor_count", reader.Tensors.Count)
+            .Summary("index_sets", countedSets.Count)
+            .Summary("nnz", totalNnz)
+            .Summary("numel", numel)
+            .Density("density", numel == 0 ? 0.0 : (double)totalNnz / numel)
+            .Summary("index_bytes", indexBytes)
+            .Summary("value_bytes", valueBytes)
+            .Summary("bytes_per_nonzero", totalNnz == 0 ? 0.0 : Math.Round((double)(indexBytes + valueBytes) / totalNnz, 4))
+            .Summary("file_bytes_per_nonzero", totalNnz == 0 ? 0.0 : Math.Round((double)reader.FileLength / totalNnz, 4));
+        if (tensors is not null)
+        {
+            report.Json["metadata"] = MetadataJson(meta);
+            report.Json["tensors"] = tensors;
+        }
+        return report;
+    }
+
+    private static List<string[]> MetadataRows(AdapterMetadata meta)
+    {
+        List<string[]> rows =
         [
             ["name", meta.Name], ["description", meta.Description], ["base model", meta.BaseModel],
             ["tool", (meta.Provenance.Tool + " " + meta.Provenance.ToolVersion).Trim()],
             ["source", meta.Provenance.Source], ["source format", meta.Provenance.SourceFormat],
-            ["base fingerprint", meta.BaseFingerprint.Count + " tensors"],
+            ["base fingerprint", TextFormat.Integer(meta.BaseFingerprint.Count) + " tensors"],
         ];
-        foreach (var (k, v) in meta.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)) metaRows.Add(["param " + k, v]);
-        foreach (var (k, v) in meta.Extra.OrderBy(p => p.Key, StringComparer.Ordinal)) metaRows.Add(["extra " + k, v]);
-        report.Table("Metadata", ["Key", "Value"], metaRows.Where(r => r[1].Length > 0));
-
-        report.Json["file"] = displayPath;
-        report.Json["format_version"] = reader.FormatMajor + "." + reader.FormatMinor;
-        report.Json["metadata"] = new JsonObject
-        {
-            ["name"] = meta.Name,
-            ["description"] = meta.Description,
-            ["base_model"] = meta.BaseModel,
-            ["provenance"] = new JsonObject
-            {
-                ["tool"] = meta.Provenance.Tool,
-                ["tool_version"] = meta.Provenance.ToolVersion,
-                ["source"] = meta.Provenance.Source,
-                ["source_format"] = meta.Provenance.SourceFormat,
-            },
-            ["parameters"] = Dict(meta.Parameters),
-            ["extra"] = Dict(meta.Extra),
-            ["base_fingerprint"] = new JsonArray(meta.BaseFingerprint.Select(f => (JsonNode)new JsonObject
-            {
-                ["name"] = f.Name,
-                ["shape"] = Report.ToNode(f.Shape),
-                ["dtype"] = f.DType.Name(),
-                ["content_hash"] = f.ContentHash is { } h ? h.ToString("x16", CultureInfo.InvariantCulture) : null,
-            }).ToArray()),
-        };
-        report.Json["tensors"] = tensors;
-        double overall = totalNnz == 0 ? 0 : (double)(indexBytes + valueBytes) / totalNnz;
-        report.Heading = displayPath;
-        report.Summary("format", "shira " + reader.FormatMajor + "." + reader.FormatMinor)
-            .Summary("file bytes", reader.FileLength)
-            .Summary("tensors", reader.Tensors.Count)
-            .Summary("index sets", countedSets.Count)
-            .Summary("nnz", totalNnz)
-            .Summary("density", numel == 0 ? 0.0 : (double)totalNnz / numel)
-            .Summary("index bytes", indexBytes)
-            .Summary("value bytes", valueBytes)
-            .Summary("bytes per nonzero", Math.Round(overall, 4))
-            .Summary("file bytes per nonzero", totalNnz == 0 ? 0.0 : Math.Round((double)reader.FileLength / totalNnz, 4));
-        return report;
+        foreach (var (k, v) in meta.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)) rows.Add(["param " + k, v]);
+        foreach (var (k, v) in meta.Extra.OrderBy(p => p.Key, StringComparer.Ordinal)) rows.Add(["extra " + k, v]);
+        return rows;
     }
 
-    private static string Describe(IndexEncoding e, SectionCodec c) => e switch
+    private static JsonObject MetadataJson(AdapterMetadata meta) => new()
     {
-        IndexEncoding.RawU32 => "raw-u32",
-        IndexEncoding.RawU64 => "raw-u64",
-        IndexEncoding.DeltaBitPacked => "delta-bitpacked",
-        IndexEncoding.DeltaVarint => "delta-varint",
-        IndexEncoding.Structured => "structured",
-        _ => e.ToString(),
-    } + (c == SectionCodec.Lz4Block ? "+lz4" : "");
+        ["name"] = meta.Name,
+        ["description"] = meta.Description,
+        ["base_model"] = meta.BaseModel,
+        ["provenance"] = new JsonObject
+        {
+            ["tool"] = meta.Provenance.Tool,
+            ["tool_version"] = meta.Provenance.ToolVersion,
+            ["source"] = meta.Provenance.Source,
+            ["source_format"] = meta.Provenance.SourceFormat,
+        },
+        ["parameters"] = Dict(meta.Parameters),
+        ["extra"] = Dict(meta.Extra),
+        ["base_fingerprint"] = JsonOutput.Objects(meta.BaseFingerprint.OrderBy(f => f.Name, NaturalComparer.Instance), f => new JsonObject
+        {
+            ["tensor"] = f.Name,
+            ["shape"] = JsonOutput.Integers(f.Shape),
+            ["dtype"] = Spellings.Of(f.DType),
+            ["content_hash"] = f.ContentHash is { } h ? h.ToString("x16", CultureInfo.InvariantCulture) : null,
+        }),
+    };
 
-    private static string Percent(double d) => (d * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
+    private static string Codec(SectionCodec c) => c == SectionCodec.None ? "" : "+" + Spellings.Of(c);
 
     private static string MaskText(MaskInfo m)
     {
-        var parts = new List<string> { m.Strategy.ToString().ToLowerInvariant() };
+        var parts = new List<string> { Spellings.Of(m.Strategy) };
         if (m.Rank > 0) parts.Add("r=" + m.Rank.ToString(CultureInfo.InvariantCulture));
         if (m.Seed is { } s) parts.Add("seed=" + s.ToString(CultureInfo.InvariantCulture));
         if (m.Rows.Count > 0 || m.Columns.Count > 0) parts.Add($"rows={m.Rows.Count} cols={m.Columns.Count}" + (m.Diagonal ? "+diag" : ""));
@@ -150,8 +151,8 @@ internal static class InspectCommand
 
     private static JsonObject MaskJson(MaskInfo m) => new()
     {
-        ["strategy"] = m.Strategy.ToString(),
-        ["density"] = m.Density,
+        ["strategy"] = Spellings.Of(m.Strategy),
+        ["density"] = JsonOutput.Number(m.Density),
         ["seed"] = m.Seed is { } s ? JsonValue.Create(s) : null,
         ["rank"] = m.Rank,
         ["rows"] = m.Rows.Count,

@@ -10,20 +10,20 @@ internal static class RecoverCommand
     public static Command Create()
     {
         var baseArg = new Argument<string>("BASE") { Description = "Base checkpoint (safetensors file or sharded folder)" };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
-        var command = new Command("recover", "Restore a consistent base after a crash during an in-place apply, revert or switch") { baseArg, json };
+        var command = new Command("recover", "Restore a consistent base after a crash during an in-place apply, revert or switch") { baseArg };
         command.SetAction(r => CommandRunner.Run(() =>
         {
             string basePath = r.GetValue(baseArg)!;
             if (!File.Exists(basePath) && !Directory.Exists(basePath))
                 throw new UsageException($"'{basePath}' does not exist");
-            var result = BaseModel.Recover(basePath);
-            var report = new Report();
-            report.Summary("base", basePath).Summary("journal found", result.JournalFound)
-                .Summary("operations rolled back", result.RolledBack).Summary("positions restored", result.PositionsRestored)
-                .Summary("incomplete records discarded", result.Discarded)
-                .Summary("still applied", result.StillApplied.Count == 0 ? "none" : string.Join(", ", result.StillApplied));
-            report.Print(r.GetValue(json));
+            var result = ProgressDisplay.Run("Recovering", () => BaseModel.Recover(basePath));
+            var report = new Report("recover");
+            report.Summary("base", basePath).Summary("journal_found", result.JournalFound)
+                .Summary("rolled_back", result.RolledBack).Summary("positions_restored", result.PositionsRestored)
+                .Summary("discarded", result.Discarded)
+                .Summary("still_applied", JsonOutput.Strings(result.StillApplied),
+                    result.StillApplied.Count == 0 ? "none" : string.Join(", ", result.StillApplied));
+            report.Print();
             return ExitCodes.Ok;
         }));
         return command;

@@ -10,18 +10,19 @@ internal static class RevertCommand
     public static Command Create()
     {
         var baseArg = new Argument<string>("BASE") { Description = "A base patched with `shira apply --in-place`" };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
-        var command = new Command("revert", "Revert the last adapter applied in place (restores the original bytes exactly)") { baseArg, json };
+        var command = new Command("revert", "Revert the last adapter applied in place (restores the original bytes exactly)") { baseArg };
         command.SetAction(r => CommandRunner.Run(() =>
         {
             string basePath = r.GetValue(baseArg)!;
             using var model = BaseModel.Open(basePath, BaseOpenMode.InPlace);
-            var reverted = model.Revert();
-            var report = new Report();
-            ApplyCommand.AddStack(report, model);
-            report.Summary("base", basePath).Summary("reverted", reverted.Name).Summary("source", reverted.Source)
-                .Summary("positions restored", reverted.Positions).Summary("still applied", model.Applied.Count);
-            report.Print(r.GetValue(json));
+            var reverted = ProgressDisplay.Run("Reverting", model.Revert);
+            var report = new Report("revert");
+            report.Summary("base", basePath);
+            report.Json["reverted"] = AppliedStackView.Json(reverted);
+            report.Summary("reverted_adapter", reverted.Source, reverted.Source).Summary("positions_restored", reverted.Positions);
+            AppliedStackView.Add(report, model);
+            report.Summary("stack_depth", model.Applied.Count);
+            report.Print();
             return ExitCodes.Ok;
         }));
         return command;

@@ -42,12 +42,11 @@ internal static class TrainCommand
         var eval = new Option<int>("--eval") { Description = "Held-out examples scored before and after (tasks; 0 = off)", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (fixed for repeatable runs)", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--output", "-o") { Description = "Output: .shira file (SHiRA) or folder (LoRA, PEFT layout)", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of tables" };
 
         var command = new Command("train", "Train a SHiRA or LoRA adapter on a LLaMA-style base (TorchSharp)")
         {
             baseOption, init, saveBase, pretrainSteps, task, data, method, mask, budget, density, targets, steps, seed,
-            lr, batch, examples, eval, threads, output, json,
+            lr, batch, examples, eval, threads, output,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -77,7 +76,7 @@ internal static class TrainCommand
             };
             if (request.TargetModules.Count == 0) throw new UsageException("--targets names no layer");
             var outcome = Execute(request);
-            Build(outcome, request).Print(result.GetValue(json));
+            Build(outcome, request).Print();
             return ExitCodes.Ok;
         }));
         return command;
@@ -101,41 +100,39 @@ internal static class TrainCommand
     /// <summary>The summary of a run (shared with tests).</summary>
     internal static Report Build(TrainOutcome o, TrainRequest request)
     {
-        var report = new Report();
+        var report = new Report("train");
         report.Summary("method", o.Method)
             .Summary("base", o.BasePath)
             .Summary("data", o.Data)
-            .Summary("adapted layers", o.AdaptedLayers)
-            .Summary("trainable parameters", o.TrainableParameters)
+            .Summary("adapted_layers", o.AdaptedLayers)
+            .Summary("trainable_parameters", o.TrainableParameters)
             .Summary("steps", o.Steps)
-            .Summary("seed", request.Seed)
-            .Summary("learning rate", request.LearningRate)
-            .Summary("loss first step", Math.Round(o.InitialLoss, 4))
-            .Summary("loss last step", Math.Round(o.FinalLoss, 4))
-            .Summary("ms per step", Math.Round(o.MeanStepSeconds * 1000, 2))
-            .Summary("tokens per second", Math.Round(o.TokensPerSecond))
-            .Summary("peak RSS MiB", Math.Round(o.PeakRssBytes / 1048576.0, 1))
-            .Summary("adapter state bytes", o.AdapterStateBytes);
+            .Summary("seed", (long)request.Seed)
+            .Summary("learning_rate", request.LearningRate)
+            .Summary("loss_first_step", Math.Round(o.InitialLoss, 4))
+            .Summary("loss_last_step", Math.Round(o.FinalLoss, 4))
+            .Summary("ms_per_step", Math.Round(o.MeanStepSeconds * 1000, 2))
+            .Summary("tokens_per_second", Math.Round(o.TokensPerSecond))
+            .Summary("peak_rss_mib", Math.Round(o.PeakRssBytes / 1048576.0, 1))
+            .Summary("adapter_state_bytes", o.AdapterStateBytes);
         if (o.BaseScore is { } b && o.AdaptedScore is { } a)
         {
-            report.Summary("eval examples", a.Examples)
-                .Summary("eval loss base → adapted", $"{b.Loss:F4} → {a.Loss:F4}")
-                .Summary("exact match base → adapted", $"{b.Accuracy:P1} → {a.Accuracy:P1}");
             report.Json["eval"] = new JsonObject
             {
                 ["examples"] = a.Examples,
-                ["base_loss"] = Report.ToNode(b.Loss),
-                ["base_accuracy"] = Report.ToNode(b.Accuracy),
-                ["loss"] = Report.ToNode(a.Loss),
-                ["accuracy"] = Report.ToNode(a.Accuracy),
+                ["base_loss"] = JsonOutput.Number(b.Loss),
+                ["base_accuracy"] = JsonOutput.Number(b.Accuracy),
+                ["loss"] = JsonOutput.Number(a.Loss),
+                ["accuracy"] = JsonOutput.Number(a.Accuracy),
             };
+            report.Summary("eval_examples", a.Examples);
         }
-        if (o.PretrainSeconds > 0) report.Summary("pretraining seconds", Math.Round(o.PretrainSeconds, 1));
-        report.Summary("total seconds", Math.Round(o.TotalSeconds, 1)).Summary("output", o.OutputPath);
+        if (o.PretrainSeconds > 0) report.Summary("pretraining_seconds", Math.Round(o.PretrainSeconds, 1));
+        report.Summary("total_seconds", Math.Round(o.TotalSeconds, 1)).Summary("output", o.OutputPath);
         report.Json["peak_is_training_only"] = o.PeakIsTrainingOnly;
         report.Json["start_rss_bytes"] = o.StartRssBytes;
         report.Json["peak_rss_bytes"] = o.PeakRssBytes;
-        report.Json["mean_step_seconds"] = o.MeanStepSeconds;
+        report.Json["mean_step_seconds"] = JsonOutput.Number(o.MeanStepSeconds);
         return report;
     }
 

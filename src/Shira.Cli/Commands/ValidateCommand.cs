@@ -15,56 +15,48 @@ internal static class ValidateCommand
     public static Command Create()
     {
         var files = new Argument<string[]>("FILE") { Description = "One or more .shira files", Arity = ArgumentArity.OneOrMore };
-        var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
-        var command = new Command("validate", "Check .shira files against every rule of the specification") { files, json };
-        command.SetAction(result => CommandRunner.Run(() => Run(result.GetValue(files)!, result.GetValue(json))));
+        var command = new Command("validate", "Check .shira files against every rule of the specification") { files };
+        command.SetAction(result => CommandRunner.Run(() => Run(result.GetValue(files)!)));
         return command;
     }
 
-    private static int Run(string[] paths, bool json)
+    private static int Run(string[] paths)
     {
         var console = CliConsole.Current;
         bool anyInvalid = false, anyIo = false;
+        int valid = 0;
         var results = new JsonArray();
         var rows = new List<string[]>();
         foreach (var path in paths)
         {
-            var report = ShiraReader.ValidateFile(path);
-            bool io = report.Issues.Any(i => i.Code == ShiraErrorCode.IoError);
+            var validation = ProgressDisplay.Run("Validating " + path, () => ShiraReader.ValidateFile(path));
+            bool io = validation.Issues.Any(i => ExitCodes.For(i.Code) == ExitCodes.UsageOrIo);
             anyIo |= io;
-            anyInvalid |= !report.IsValid && !io;
+            anyInvalid |= !validation.IsValid && !io;
+            if (validation.IsValid) valid++;
             results.Add((JsonNode)new JsonObject
             {
                 ["file"] = path,
-                ["valid"] = report.IsValid,
-                ["errors"] = new JsonArray(report.Issues.Select(i => (JsonNode)new JsonObject
-                {
-                    ["code"] = ShiraException.FormatCode(i.Code),
-                    ["name"] = i.Code.ToString(),
-                    ["message"] = i.Message,
-                    ["tensor"] = i.Tensor,
-                    ["offset"] = i.Offset,
-                }).ToArray()),
+                ["valid"] = validation.IsValid,
+                ["errors"] = JsonOutput.Objects(validation.Issues, i => JsonOutput.Issue(i.Code, i.Message, path, i.Tensor, i.Offset)),
             });
-            if (report.IsValid)
+            if (validation.IsValid)
             {
-                rows.Add([path, "valid", "", ""]);
+                rows.Add([path, "valid", "", "", ""]);
                 continue;
             }
-            foreach (var i in report.Issues)
+            foreach (var i in validation.Issues)
             {
-                rows.Add([path, ShiraException.FormatCode(i.Code) + " " + i.Code, i.Tensor ?? "", i.Offset?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""]);
-                if (!json) console.Error.WriteLine(new ShiraException(i.Code, i.Message, path, i.Tensor, i.Offset));
+                rows.Add([path, ShiraException.FormatCode(i.Code), i.Code.ToString(), i.Tensor ?? "", i.Offset is { } o ? TextFormat.Integer(o) : ""]);
+                if (!console.Json) console.Error.WriteLine("error: " + new ShiraException(i.Code, i.Message, path, i.Tensor, i.Offset));
             }
         }
-        int exit = anyIo ? ExitCodes.UsageOrIo : anyInvalid ? ExitCodes.Invalid : ExitCodes.Ok;
-        var output = new Report();
-        output.Json["files"] = results;
-        output.Table("Validation", ["File", "Result", "Tensor", "Offset"], rows)
-            .Summary("files", paths.Length)
-            .Summary("valid", results.Count(r => (bool)r!["valid"]!))
-            .Summary("invalid", results.Count(r => !(bool)r!["valid"]!));
-        output.Print(json);
-        return exit;
+        var report = new Report("validate");
+        report.Json["files"] = results;
+        report.Table("Validation", [Column.Text("File"), Column.Text("Result"), Column.Text("Error"), Column.Text("Tensor"), Column.Number("Offset")], rows)
+            .Summary("valid_files", valid)
+            .Summary("invalid_files", paths.Length - valid);
+        report.Print();
+        return anyIo ? ExitCodes.UsageOrIo : anyInvalid ? ExitCodes.Invalid : ExitCodes.Ok;
     }
 }

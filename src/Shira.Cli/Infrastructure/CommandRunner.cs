@@ -2,49 +2,46 @@ using Shira.Format;
 
 namespace Shira.Cli.Infrastructure;
 
-/// <summary>Runs a command body and turns every failure into a one-line message and an exit code: never a stack trace.</summary>
+/// <summary>Runs a command body and turns every failure into one error (a line on standard error, or a JSON object on
+/// standard output under <c>--json</c>) and an exit code: never a stack trace.</summary>
 internal static class CommandRunner
 {
     /// <summary>Runs <paramref name="body"/>; maps <see cref="ShiraException"/> to 1 or 2 and I/O failures to 2.</summary>
     public static int Run(Func<int> body)
     {
-        var console = CliConsole.Current;
         try
         {
             return body();
         }
         catch (ShiraException e)
         {
-            console.Error.WriteLine("error: " + e);
-            return ExitCodes.For(e.Code);
+            return Fail(e.Code, e.Message, e.FilePath, e.Tensor, e.Offset);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.IoError)}: {e.Message}");
-            return ExitCodes.UsageOrIo;
+            string? file = (e as FileNotFoundException)?.FileName ?? CliConsole.Current.OutputPath;
+            return Fail(ShiraErrorCode.IoError, e.Message, file, null, null);
         }
         catch (UsageException e)
         {
-            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.Usage)}: {e.Message}");
-            return ExitCodes.UsageOrIo;
+            return Fail(ShiraErrorCode.Usage, e.Message, null, null, null);
         }
         catch (ArgumentException e)
         {
-            // A library refused an argument the command passed on (a value out of range): usage, one line.
-            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.Usage)}: {ArgumentMessage(e)}");
-            return ExitCodes.UsageOrIo;
+            // A library refusing an argument the parser let through (a value out of its range): a usage error.
+            return Fail(ShiraErrorCode.Usage, ArgumentMessage(e), null, null, null);
         }
         catch (OperationCanceledException)
         {
-            console.Error.WriteLine("error: cancelled");
-            return ExitCodes.UsageOrIo;
+            return Fail(ShiraErrorCode.Usage, "cancelled", null, null, null);
         }
 #pragma warning disable CA1031 // the last line of defence: users get a message, not a stack trace
         catch (Exception e)
         {
-            console.Error.WriteLine($"error: internal error ({e.GetType().Name}): {e.Message}");
-            console.Error.WriteLine("This is a bug in shira; please report it with the command line that caused it.");
-            return ExitCodes.UsageOrIo;
+            int exit = Fail(ShiraErrorCode.Usage, "internal error: " + e.Message, null, null, null);
+            if (!CliConsole.Current.Json)
+                CliConsole.Current.Error.WriteLine("This is a bug in shira; please report it with the command line that caused it.");
+            return exit;
         }
 #pragma warning restore CA1031
     }
@@ -58,6 +55,19 @@ internal static class CommandRunner
         if (e.ParamName is { } p && m.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal))
             m = m[..^($" (Parameter '{p}')".Length)];
         return m;
+    }
+
+    /// <summary>Prints one error in the invocation's form and returns its exit code. Temporary-file names in the
+    /// message are replaced by the output the user named.</summary>
+    public static int Fail(ShiraErrorCode code, string message, string? file, string? tensor, long? offset)
+    {
+        var console = CliConsole.Current;
+        int exit = ExitCodes.For(code);
+        message = OutputPaths.Scrub(message);
+        if (file is not null) file = OutputPaths.Scrub(file);
+        if (console.Json) JsonOutput.WriteError(console.Command ?? "shira", exit, code, message, file, tensor, offset);
+        else console.Error.WriteLine("error: " + new ShiraException(code, message, file, tensor, offset));
+        return exit;
     }
 }
 

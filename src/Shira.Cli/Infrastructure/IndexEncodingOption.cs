@@ -8,19 +8,24 @@ namespace Shira.Cli.Infrastructure;
 internal static class IndexEncodingOption
 {
     /// <summary>A new option instance (System.CommandLine options belong to one command).</summary>
-    public static Option<string?> Create() => new("--index-encoding")
-    {
-        Description = "auto (smallest, default), raw-u32 (runtime-optimised: faster apply, ~1.6x larger), raw-u64, delta-bitpacked or delta-varint",
-    };
+    public static Option<string?> Create() => CliOptions.Choice("--index-encoding",
+        "auto (smallest, default), raw-u32 (runtime-optimised: faster apply, ~1.6x larger), raw-u64, delta-bitpacked or delta-varint",
+        "auto", "raw-u32", "raw-u64", "delta-bitpacked", "delta-varint");
 
     /// <summary>Writer options for the parsed value (null for the defaults).</summary>
-    public static ShiraWriterOptions? ToWriterOptions(string? text) => text?.ToLowerInvariant() switch
+    public static ShiraWriterOptions? ToWriterOptions(string? value) => value switch
     {
         null or "auto" => null,
-        "raw-u32" => new ShiraWriterOptions { IndexEncoding = IndexEncoding.RawU32 },
-        "raw-u64" => new ShiraWriterOptions { IndexEncoding = IndexEncoding.RawU64 },
-        "delta-bitpacked" => new ShiraWriterOptions { IndexEncoding = IndexEncoding.DeltaBitPacked },
-        "delta-varint" => new ShiraWriterOptions { IndexEncoding = IndexEncoding.DeltaVarint },
-        _ => throw new UsageException($"--index-encoding must be auto, raw-u32, raw-u64, delta-bitpacked or delta-varint, got '{text}'"),
+        _ => new ShiraWriterOptions { IndexEncoding = Parse(value) },
+    };
+
+    /// <summary>The encoding a command-line spelling names.</summary>
+    public static IndexEncoding Parse(string value) => value switch
+    {
+        "raw-u32" => IndexEncoding.RawU32,
+        "raw-u64" => IndexEncoding.RawU64,
+        "delta-bitpacked" => IndexEncoding.DeltaBitPacked,
+        "delta-varint" => IndexEncoding.DeltaVarint,
+        _ => IndexEncoding.Auto,
     };
 }

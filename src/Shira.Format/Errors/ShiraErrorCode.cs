@@ -150,4 +150,6 @@ public enum ShiraErrorCode
     IoError = 9001,
     /// <summary>Bad command-line arguments (the CLI's code; a library given a bad argument throws an <see cref="ArgumentException"/>, which the CLI reports under this code).</summary>
     Usage = 9002,
+    /// <summary>The output path already exists and overwriting was not asked for (<c>--force</c>).</summary>
+    OutputExists = 9010,
 }

@@ -4,6 +4,7 @@ using K4os.Compression.LZ4;
 using Shira.Format.Codecs;
 using Shira.Format.Container;
 using Shira.Format.Tests.Conformance;
+using Shira.Fuzz;
 using P = Shira.Format.Manifest.Proto;
 
 namespace Shira.Format.Tests.Codecs;

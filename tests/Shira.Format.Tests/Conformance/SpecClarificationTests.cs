@@ -257,6 +257,7 @@ public class SpecClarificationTests
     {
         var decode = Assert.Throws<ShiraException>(() => IndexCodec.Decode(encoding, encoded, numel, new long[count])).Code;
         Assert.Equal(decode, Assert.Throws<ShiraException>(() => IndexCodec.Validate(encoding, encoded, numel, count)).Code);
+        Assert.Equal(decode, Assert.Throws<ShiraException>(() => IndexCodec.Check(encoding, encoded, numel, count)).Code);
         if (numel <= 1L << 32)
             Assert.Equal(decode, Assert.Throws<ShiraException>(() => IndexCodec.Decode(encoding, encoded, numel, new uint[count])).Code);
         return decode;

@@ -95,7 +95,7 @@ internal static class VectorCatalog
 
     private static byte[] Lz4Values(Func<Lz4Seq[], Lz4Seq[]> change) => Lz4Values(Lz4Sequences.Write(change(Lz4Base())));
 
-    // ---- manifests written field by field (spec §6.1 wire rules) ---------------------------------
+    // ---- manifests written field by field (spec §6.6 wire rules) ---------------------------------
     /// <summary>The base file as version 1.1 (a minor newer than 1.0): no canonical-encoding check applies, so a
     /// vector on it shows a wire rule, not a canonical-form rule.</summary>
     private static ContainerImage NewerMinor(byte[]? file = null)
@@ -266,45 +266,45 @@ internal static class VectorCatalog
             () => ContainerImage.Parse(Base()).Build([0x0A, 0xFF, 0xFF, 0xFF, 0x0F])),
         new("invalid/manifest_too_large.shira", "trailer declares a 1 TiB manifest (re-sealed)", ShiraErrorCode.ManifestTooLarge,
             () => ContainerImage.Parse(Base()).Build(patchTrailer: t => BinaryPrimitives.WriteUInt64LittleEndian(t[8..], 1UL << 40))),
-        new("invalid/manifest_wire_type_6.shira", "version 1.1 manifest with a field of wire type 6 (SPEC §6.1 rule 1)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/manifest_wire_type_6.shira", "version 1.1 manifest with a field of wire type 6 (SPEC §6.6 rule 1)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = NewerMinor();
             return img.Build([.. img.Manifest.ToByteArray(), 0x7E, 0x00]);
         }),
-        new("invalid/manifest_end_group.shira", "version 1.1 manifest with a stray end-group tag (SPEC §6.1 rule 1)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/manifest_end_group.shira", "version 1.1 manifest with a stray end-group tag (SPEC §6.6 rule 1)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = NewerMinor();
             return img.Build([.. img.Manifest.ToByteArray(), 0x7C]);
         }),
-        new("invalid/manifest_truncated_field.shira", "manifest whose last field declares 5 bytes and has 1 (SPEC §6.1 rule 3)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/manifest_truncated_field.shira", "manifest whose last field declares 5 bytes and has 1 (SPEC §6.6 rule 3)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = ContainerImage.Parse(Base());
             return img.Build([.. img.Manifest.ToByteArray(), 0x32, 0x05, 0x0A]);
         }),
-        new("invalid/manifest_wrong_wire_type.shira", "version 1.1 manifest with format_minor (uint32) written as fixed32 (SPEC §6.1 rule 2)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/manifest_wrong_wire_type.shira", "version 1.1 manifest with format_minor (uint32) written as fixed32 (SPEC §6.6 rule 2)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = NewerMinor();
             return img.Build([.. img.Manifest.ToByteArray(), 0x15, 0x01, 0x00, 0x00, 0x00]);
         }),
-        new("invalid/manifest_invalid_utf8.shira", "a tensor name that is not valid UTF-8 (SPEC §6.1 rule 5)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/manifest_invalid_utf8.shira", "a tensor name that is not valid UTF-8 (SPEC §6.6 rule 5)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = ContainerImage.Parse(Base());
             img.Manifest.Tensors[0].Name = "";
             return img.Build(WithTensorTail(img.Manifest, 0, [0x0A, 0x02, 0x61, 0xFF]));
         }),
-        new("invalid/uint32_above_2_32.shira", "version 1.1 manifest: value_section = 2^32 + 1, which a protobuf library truncates to 1 (SPEC §6.1 rule 4)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/uint32_above_2_32.shira", "version 1.1 manifest: value_section = 2^32 + 1, which a protobuf library truncates to 1 (SPEC §6.6 rule 4)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = NewerMinor();
             img.Manifest.Tensors[0].ValueSection = 0;
             return img.Build(WithTensorTail(img.Manifest, 0, [0x40, .. Varint((1UL << 32) + 1)]));
         }),
-        new("invalid/enum_above_int32.shira", "version 1.1 manifest: semantics = 2^32 + 1, which a protobuf library truncates to ADD (SPEC §6.1 rule 4)", ShiraErrorCode.ManifestMalformed, () =>
+        new("invalid/enum_above_int32.shira", "version 1.1 manifest: semantics = 2^32 + 1, which a protobuf library truncates to ADD (SPEC §6.6 rule 4)", ShiraErrorCode.ManifestMalformed, () =>
         {
             var img = NewerMinor();
             img.Manifest.Tensors[0].Semantics = P.Semantics.Unspecified;
             return img.Build(WithTensorTail(img.Manifest, 0, [0x20, .. Varint((1UL << 32) + 1)]));
         }),
-        new("invalid/negative_enum.shira", "tensor semantics = -1 (a valid int32 enum value that is not defined, SPEC §6.1 rule 4)", ShiraErrorCode.ManifestInvalidField,
+        new("invalid/negative_enum.shira", "tensor semantics = -1 (a valid int32 enum value that is not defined, SPEC §6.6 rule 4)", ShiraErrorCode.ManifestInvalidField,
             () => Mutate(i => i.Manifest.Tensors[0].Semantics = (P.Semantics)(-1))),
         new("invalid/empty_adapter_message.shira", "manifest with an adapter message present but empty (SPEC §13.2)", ShiraErrorCode.NotCanonical, () =>
         {
