@@ -1,4 +1,3 @@
-using Shira.Fuzz;
 using CsCheck;
 using K4os.Compression.LZ4;
 using Shira.Format.Codecs;
