@@ -2,7 +2,9 @@ using Shira.Bench.Codecs;
 using Shira.Bench.Container;
 using Shira.Bench.Convert;
 using Shira.Bench.Experiments;
+using Shira.Bench.Faults;
 using Shira.Bench.Runtime;
+using Shira.Bench.Training;
 
 namespace Shira.Bench;
 
@@ -20,6 +22,8 @@ public static class Program
             ["container"] = (".shira container: write, open, full validation and reads vs memcpy (32 LLaMA-7B q_proj-sized tensors)", ContainerSuite.Run),
             ["convert"] = ("LoRA→SHiRA on LLaMA-7B modules (time, peak memory) and lossless PEFT SHiRA import size", ConvertSuite.Run),
             ["experiments"] = ("tiny LLaMA: SHiRA masks vs LoRA at equal parameters, memory, fusion concept loss (~10-15 min)", ExperimentsSuite.Run),
+            ["manytensors"] = ("generate a 300k-tensor .shira and a 150k-module PEFT folder for bench/manytensors.sh", ManyTensorsSuite.Run),
+            ["training"] = ("LLaMA-shaped 4-block model: step time and peak RSS of LoRA vs every SHiRA mask (merged path) vs the old dense hook", TrainingSuite.Run),
             ["runtime"] = ("apply/revert/switch on a LLaMA-7B block vs a C scatter loop and TorchSharp LoRA fusion", RuntimeSuite.Run),
         };
 

@@ -10,12 +10,16 @@ namespace Shira.Cli;
 public static class Program
 {
     /// <summary>Runs the command line; returns the process exit code.</summary>
-    public static int Main(string[] args) => Run(args);
+    public static int Main(string[] args)
+    {
+        CommandRunner.InstallSignalHandlers();
+        return Run(args);
+    }
 
     /// <summary>Builds the command tree. Each command lives in its own file under Commands/.</summary>
     internal static RootCommand BuildRoot()
     {
-        var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply, train");
+        var root = new RootCommand("shira: sparse high-rank adapters (.shira) — inspect, validate, convert, apply (train: shira-train)");
         root.Options.Add(CliOptions.Json());
         root.Options.Add(CliOptions.Quiet());
         root.Subcommands.Add(InspectCommand.Create());
@@ -28,7 +32,7 @@ public static class Program
         root.Subcommands.Add(SwitchCommand.Create());
         root.Subcommands.Add(FuseCommand.Create());
         root.Subcommands.Add(RecoverCommand.Create());
-        // Only this command's action loads TorchSharp (see TrainCommand).
+        // Runs the separate training tool shira-train (TorchSharp); see TrainCommand.
         root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
@@ -36,6 +40,8 @@ public static class Program
     /// <summary>Parses and runs; parse errors print one line each (or one JSON error) and exit 2.</summary>
     internal static int Run(string[] args)
     {
+        // Everything after `train` belongs to the training tool, --help and --json included.
+        if (args.Length > 0 && args[0] == "train") return TrainCommand.Forward(args[1..]);
         var root = BuildRoot();
         var parse = root.Parse(args);
         var console = CliConsole.Current;

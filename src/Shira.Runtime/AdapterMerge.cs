@@ -28,6 +28,8 @@ public static class AdapterMerge
         foreach (var (p, s) in adapters)
             if (!float.IsFinite(s)) throw new ArgumentOutOfRangeException(nameof(adapters), $"scale {s} for '{p}' is not finite");
         var sw = Stopwatch.StartNew();
+        // The base must not change under the merge, nor be half-patched by an interrupted in-place operation.
+        using var guard = BaseModel.OpenForReading(basePath);
         using var checkpoint = SafetensorsCheckpoint.Open(basePath);
         var readers = new List<ShiraReader>(adapters.Count);
         try
@@ -66,7 +68,13 @@ public static class AdapterMerge
             SafetensorsWriter.WriteFile(outputPath, sources, metadata);
             var merged = new MergedAdapter[readers.Count];
             for (int a = 0; a < readers.Count; a++)
-                merged[a] = new MergedAdapter(adapters[a].AdapterPath, adapters[a].Scale, counts[a].Tensors, counts[a].Positions);
+            {
+                var dtypes = new List<DType>();
+                foreach (var t in readers[a].Tensors)
+                    if (checkpoint.TryGetTensor(t.Name, out _, out var bi)) dtypes.Add(bi.DType);
+                merged[a] = new MergedAdapter(adapters[a].AdapterPath, adapters[a].Scale, counts[a].Tensors, counts[a].Positions,
+                    BaseCompatibility.Distinct(dtypes));
+            }
             return new MergeReport(basePath, outputPath, merged, sources.Count, byTensor.Count,
                 new FileInfo(outputPath).Length, sw.Elapsed);
         }

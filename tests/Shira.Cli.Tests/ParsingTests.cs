@@ -61,7 +61,6 @@ public sealed class ParsingTests
     [InlineData("--values", "f64", "convert", "x", "-o", "c")]
     [InlineData("--index-encoding", "zip", "convert", "x", "-o", "c")]
     [InlineData("--budget", "rank", "convert", "x", "-o", "c")]
-    [InlineData("--steps", "many", "train", "--task", "caesar", "-o", "c")]
     public void Every_bad_option_value_is_one_line_with_option_value_and_accepted_values(string option, string value, params string[] command)
     {
         var (exit, _, error) = CliHarness.Run([.. command, option, value]);

@@ -4,8 +4,9 @@ using Shira.Format.Container;
 using Shira.Runtime;
 using Shira.Runtime.Journal;
 
-// Usage: apply BASE ADAPTER [SCALE] | revert BASE | switch BASE TO
+// Usage: apply BASE ADAPTER [SCALE] | revert BASE | switch BASE TO | hold BASE inplace|cow
 // Prints READY once the base is open (so a test can time random kills after it) and DONE at the end.
+// `hold` keeps the base open (and so its lock) until standard input closes.
 // SHIRA_CRASH_AT (read here, not by the library) names a step at which to print CRASHPOINT and hang until killed.
 string? crashAt = Environment.GetEnvironmentVariable("SHIRA_CRASH_AT");
 if (crashAt is not null)
@@ -19,7 +20,8 @@ if (crashAt is not null)
 try
 {
     string verb = args[0], basePath = args[1];
-    using var model = BaseModel.Open(basePath, BaseOpenMode.InPlace);
+    var mode = verb == "hold" && args[2] == "cow" ? BaseOpenMode.CopyOnWrite : BaseOpenMode.InPlace;
+    using var model = BaseModel.Open(basePath, mode);
     Console.Out.WriteLine("READY");
     Console.Out.Flush();
     switch (verb)
@@ -33,6 +35,9 @@ try
             }
         case "revert":
             model.Revert();
+            break;
+        case "hold":
+            Console.In.ReadToEnd();
             break;
         case "switch":
             {

@@ -102,10 +102,12 @@ public sealed class CrashTests
         { "apply", "committed", "A" },
         { "revert", "reverting", "original" },
         { "revert", "reverted", "original" },
+        // A switch A -> B that did not commit goes back to "A applied", never to the bare base.
+        { "switch", "undo-written", "A" },
         { "switch", "journal-written", "A" },
-        { "switch", "before-patch", "original" },
-        { "switch", "patch-half", "original" },
-        { "switch", "before-commit", "original" },
+        { "switch", "before-patch", "A" },
+        { "switch", "patch-half", "A" },
+        { "switch", "before-commit", "A" },
         { "switch", "committed", "B" },
     };
 

@@ -168,9 +168,9 @@ public sealed class LlamaModelTests
         Assert.Equal(64, c.HeadDim);
         Assert.Equal(1e-5, c.RmsNormEps);
         Assert.Equal(c, LlamaConfig.FromJson(c.ToJson()));
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() =>
+        Assert.Equal(ShiraErrorCode.ModelConfigMalformed, Assert.Throws<ShiraException>(() =>
             LlamaConfig.FromJson("""{"num_attention_heads": 6, "num_key_value_heads": 4}""")).Code);
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() => LlamaConfig.FromJson("[1]")).Code);
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() => LlamaConfig.FromJson("{")).Code);
+        Assert.Equal(ShiraErrorCode.ModelConfigMalformed, Assert.Throws<ShiraException>(() => LlamaConfig.FromJson("[1]")).Code);
+        Assert.Equal(ShiraErrorCode.ModelConfigMalformed, Assert.Throws<ShiraException>(() => LlamaConfig.FromJson("{")).Code);
     }
 }

@@ -20,7 +20,7 @@ public class ShiraAdapterTests
 
     /// <summary>Builds the model, attaches SHiRA and trains; the caller disposes.</summary>
     internal static (ShiraTinyModel Model, ShiraTinyTask Task, ShiraAdapter Adapter, TrainingResult Result) TrainTiny(
-        MaskStrategy strategy, int steps = 40, ShiraForwardMode mode = ShiraForwardMode.DenseDelta, long seed = 7)
+        MaskStrategy strategy, int steps = 40, ShiraForwardMode mode = ShiraForwardMode.Merged, long seed = 7)
     {
         Trainer.SetDeterministic(seed, threads: 1);
         var model = new ShiraTinyModel(seed);
@@ -39,9 +39,18 @@ public class ShiraAdapterTests
         return (model, task, adapter, result);
     }
 
+    public static TheoryData<MaskStrategy, ShiraForwardMode> StrategiesAndModes()
+    {
+        var data = new TheoryData<MaskStrategy, ShiraForwardMode>();
+        foreach (var s in (MaskStrategy[])[MaskStrategy.Structured, MaskStrategy.Random, MaskStrategy.WeightMagnitude, MaskStrategy.Gradient, MaskStrategy.Snip])
+            foreach (var m in (ShiraForwardMode[])[ShiraForwardMode.Merged, ShiraForwardMode.DenseDelta])
+                data.Add(s, m);
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public void Training_lowers_the_loss_and_changes_only_masked_entries(MaskStrategy strategy)
+    [MemberData(nameof(StrategiesAndModes))]
+    public void Training_lowers_the_loss_and_changes_only_masked_entries(MaskStrategy strategy, ShiraForwardMode mode)
     {
         Trainer.SetDeterministic(7, threads: 1);
         using var reference = new ShiraTinyModel(7);
@@ -49,15 +58,17 @@ public class ShiraAdapterTests
         using var referenceTask = new ShiraTinyTask(7);
         double initialLoss = referenceTask.MeanLoss(reference);
 
-        var (model, task, adapter, _) = TrainTiny(strategy);
+        var (model, task, adapter, _) = TrainTiny(strategy, mode: mode);
         using (model) using (task) using (adapter)
         {
             Assert.True(task.MeanLoss(model) < 0.8 * initialLoss, $"loss {task.MeanLoss(model)} vs initial {initialLoss}");
 
-            // The base model is untouched, bit for bit, and nothing else is trainable.
-            var after = model.Snapshot();
-            foreach (var (name, w) in before) Assert.Equal(w, after[name]);
+            // The base model is untouched outside the mask (merged mode holds W + ΔW there while attached) and
+            // nothing else is trainable.
+            var during = model.Snapshot();
             Assert.All(model.parameters(), p => Assert.False(p.requires_grad));
+            foreach (var (name, w) in before)
+                if (!adapter.Layers.Any(l => l.TensorName == name)) Assert.Equal(w, during[name]);
 
             foreach (var layer in adapter.Layers)
             {
@@ -73,6 +84,11 @@ public class ShiraAdapterTests
                 }
                 Assert.True(changed > layer.Mask.Count / 2, $"{layer.Name}: only {changed} of {layer.Mask.Count} entries moved");
             }
+
+            // Detached, every base weight is back bit for bit.
+            adapter.Remove();
+            var after = model.Snapshot();
+            foreach (var (name, w) in before) Assert.Equal(w, after[name]);
         }
     }
 
@@ -94,21 +110,22 @@ public class ShiraAdapterTests
     }
 
     [Theory]
-    [MemberData(nameof(Strategies))]
-    public void Saved_file_validates_and_applying_it_to_the_base_reproduces_the_trained_weights(MaskStrategy strategy)
+    [MemberData(nameof(StrategiesAndModes))]
+    public void Saved_file_validates_and_applying_it_to_the_base_reproduces_the_trained_weights(MaskStrategy strategy, ShiraForwardMode mode)
     {
         using var dir = new TempDir();
-        var (model, task, adapter, result) = TrainTiny(strategy, steps: 20);
+        var (model, task, adapter, result) = TrainTiny(strategy, steps: 20, mode: mode);
         using (model) using (task) using (adapter)
         {
-            // The base checkpoint, written before any adapter is applied (hooks never touch the weights).
+            // The base checkpoint: the same seed's untouched model (a merged adapter holds W + ΔW in the layers).
             var baseFile = dir.File("base.safetensors");
-            var sources = model.named_parameters().Select(p => SafetensorsTensorSource.FromBytes(p.name, DType.F32,
+            using var untouched = new ShiraTinyModel(7);
+            var sources = untouched.named_parameters().Select(p => SafetensorsTensorSource.FromBytes(p.name, DType.F32,
                 p.parameter.shape.ToArray(), p.parameter.detach().contiguous().bytes.ToArray())).ToList();
             SafetensorsWriter.WriteFile(baseFile, sources);
 
             var file = dir.File("task.shira");
-            adapter.Save(file, new AdapterExportInfo { Name = "tiny", BaseModel = "tiny-mlp", Parameters = result.Parameters });
+            adapter.Save(file, new AdapterExportInfo { Name = "tiny", BaseModel = "tiny-mlp", Parameters = result.Parameters, HashBaseTensors = true });
             var report = ShiraReader.ValidateFile(file);
             Assert.True(report.IsValid, string.Join("; ", report.Issues));
 

@@ -69,13 +69,13 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Bad_options_and_diverging_losses_are_usage_errors()
+    public void Bad_options_are_usage_errors_and_a_diverging_loss_is_a_training_error()
     {
         using var model = new ShiraTinyModel(2);
         using var adapter = ShiraAdapter.Attach(model, new ShiraConfig { TargetModules = ["head"] });
         Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() =>
             Trainer.Train(adapter, _ => default, new TrainerOptions { Steps = 0 })).Code);
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() =>
+        Assert.Equal(ShiraErrorCode.TrainingDiverged, Assert.Throws<ShiraException>(() =>
             Trainer.Train(adapter, _ => new StepLoss(tensor(float.NaN), 1), new TrainerOptions { Steps = 2 })).Code);
     }
 }

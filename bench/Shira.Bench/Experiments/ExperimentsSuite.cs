@@ -34,16 +34,16 @@ public static class ExperimentsSuite
                 case "--methods": options = options with { Methods = Next().Split(',') }; break;
                 case "--threads": options = options with { Threads = Int(Next()) }; break;
                 case "--seed": options = options with { Seed = ulong.Parse(Next(), CultureInfo.InvariantCulture) }; break;
-                case "--shira-lr": options = options with { ShiraLearningRate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
-                case "--lora-lr": options = options with { LoraLearningRate = double.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                case "--lrs": options = options with { LearningRates = Next().Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray() }; break;
+                case "--val": options = options with { ValidationExamples = Int(Next()) }; break;
                 case "--eval": options = options with { EvalExamples = Int(Next()) }; break;
                 case "--memory-hidden": options = options with { MemoryProbeHidden = Int(Next()) }; break;
                 case "--memory-steps": options = options with { MemoryProbeSteps = Int(Next()) }; break;
                 case "--in-process": inProcess = true; break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
-                    Console.Error.WriteLine("usage: experiments [--work DIR] [--steps N] [--pretrain-steps N] [--rank R] [--tasks a,b] " +
-                        "[--methods structured,random,weight,grad,snip,lora] [--threads T] [--seed S] [--shira-lr X] [--lora-lr X] [--eval N] [--memory-hidden H (0 = off)] [--memory-steps N] [--in-process]");
+                    Console.Error.WriteLine("usage: experiments [--work DIR] [--steps N] [--pretrain-steps N] [--rank R] [--tasks reverse,sort] " +
+                        "[--methods structured,random,weight,grad,snip,lora] [--threads T] [--seed S] [--lrs 0.003,0.01,0.03,0.1] [--val N] [--eval N] [--memory-hidden H (0 = off, the default)] [--memory-steps N] [--in-process]");
                     return 2;
             }
         }

@@ -19,7 +19,14 @@ internal static class InspectCommand
             var path = result.GetValue(file)!;
             using var reader = ProgressDisplay.Run("Reading", () => ShiraReader.Open(path));
             Build(reader, path, CliConsole.Current.Json).Print();
-            return ExitCodes.Ok;
+            // Opening checks the layout and manifest only; the data sections are checked here so that a corrupt file
+            // never passes inspect silently: what could be read is printed, then the first problem, exit 1.
+            var check = reader.Validate();
+            if (check.IsValid) return ExitCodes.Ok;
+            var first = check.Issues[0];
+            CliConsole.Current.Error.WriteLine("error: " + new ShiraException(first.Code, first.Message, path, first.Tensor, first.Offset)
+                + (check.Issues.Count > 1 ? $" (and {check.Issues.Count - 1} more; run `shira validate`)" : ""));
+            return ExitCodes.For(first.Code);
         }));
         return command;
     }

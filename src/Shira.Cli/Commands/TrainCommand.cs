@@ -1,158 +1,83 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
+using System.ComponentModel;
+using System.Diagnostics;
 using Shira.Cli.Infrastructure;
 using Shira.Format;
-using Shira.Training.Experiments;
-using Shira.Training.Masks;
 
 namespace Shira.Cli.Commands;
 
 /// <summary>
-/// <c>shira train</c>: fine-tune a SHiRA (or LoRA) adapter on a LLaMA-style safetensors base and write it out.
-/// Nothing here names a TorchSharp type: the work runs in <see cref="TrainRunner.Run"/> (never inlined), so libtorch
-/// is loaded only when training really starts and every other command stays free of it.
+/// <c>shira train ARGS</c>: runs <c>shira-train train ARGS</c>. Training needs TorchSharp (about 1 GB of libtorch),
+/// so it ships as its own tool and the core command never references it. The tool is looked up in
+/// <see cref="TrainTool.EnvironmentVariable"/>, next to <c>shira</c>, then on PATH; when absent the command says how
+/// to install or build it and exits 2.
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly string[] Masks = ["random", "structured", "weight", "grad", "snip"];
-
+    /// <summary>The entry in the command tree, for <c>shira --help</c>; <see cref="Program.Run"/> forwards
+    /// <c>train</c> before parsing, so the tool's own parser sees every argument (including <c>--help</c>).</summary>
     public static Command Create()
     {
-        var baseOption = new Option<string?>("--base") { Description = "Base checkpoint: LLaMA safetensors file or folder (config in its metadata or config.json)" };
-        var init = new Option<string?>("--init") { Description = "Instead of --base: create the tiny byte-level LLaMA and pretrain it on the task mixture" };
-        init.AcceptOnlyFromAmong("tiny");
-        var saveBase = new Option<string?>("--save-base") { Description = "With --init tiny: where to save the pretrained base (safetensors)" };
-        var pretrainSteps = new Option<int>("--pretrain-steps") { Description = "With --init tiny: pretraining steps", DefaultValueFactory = _ => 1500 };
-        var task = new Option<string?>("--task") { Description = "A generated task: reverse, caesar, sort, add, copy, upper, double" };
-        var data = new Option<string?>("--data") { Description = "Instead of --task: a UTF-8 text file (prompt<TAB>answer lines, or plain text lines)" };
-        var method = new Option<string>("--method") { Description = "shira or lora", DefaultValueFactory = _ => "shira" };
-        method.AcceptOnlyFromAmong("shira", "lora");
-        var mask = new Option<string>("--mask") { Description = "SHiRA mask: random, structured, weight, grad, snip", DefaultValueFactory = _ => "random" };
-        mask.AcceptOnlyFromAmong(Masks);
-        var budget = new Option<string?>("--budget") { Description = "Per-layer budget lora:R = R·(in+out) entries (SHiRA) or rank R (LoRA); default lora:2" };
-        var density = new Option<double?>("--density") { Description = "Instead of --budget: fraction of each layer (LoRA: the rank with the same total)" };
-        var targets = new Option<string>("--targets") { Description = "Comma-separated linear layers to adapt", DefaultValueFactory = _ => string.Join(",", TrainRequest.DefaultTargets) };
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 300 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of data order, mask, LoRA init and the tiny base", DefaultValueFactory = _ => 0UL };
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 3e-2 for SHiRA, 1e-2 for LoRA)" };
-        var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => 32 };
-        var examples = new Option<int>("--examples") { Description = "Training examples generated for --task", DefaultValueFactory = _ => 4000 };
-        var eval = new Option<int>("--eval") { Description = "Held-out examples scored before and after (tasks; 0 = off)", DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (fixed for repeatable runs)", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--output", "-o") { Description = "Output: .shira file (SHiRA) or folder (LoRA, PEFT layout)", Required = true };
-
-        var command = new Command("train", "Train a SHiRA or LoRA adapter on a LLaMA-style base (TorchSharp)")
+        var command = new Command("train",
+            $"Train a SHiRA or LoRA adapter: runs the separate training tool ({TrainTool.Name} train …, TorchSharp)")
         {
-            baseOption, init, saveBase, pretrainSteps, task, data, method, mask, budget, density, targets, steps, seed,
-            lr, batch, examples, eval, threads, output,
+            TreatUnmatchedTokensAsErrors = false,
         };
-        command.SetAction(result => CommandRunner.Run(() =>
-        {
-            if (result.GetValue(budget) is not null && result.GetValue(density) is not null)
-                throw new UsageException("give --budget or --density, not both");
-            string methodName = result.GetValue(method)!;
-            var request = new TrainRequest
-            {
-                BasePath = result.GetValue(baseOption),
-                InitTiny = result.GetValue(init) is not null,
-                SaveBasePath = result.GetValue(saveBase),
-                PretrainSteps = result.GetValue(pretrainSteps),
-                TaskName = result.GetValue(task),
-                DataPath = result.GetValue(data),
-                Method = methodName,
-                Strategy = ParseMask(result.GetValue(mask)!),
-                Budget = ParseBudget(result.GetValue(budget), result.GetValue(density)),
-                TargetModules = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                Steps = result.GetValue(steps),
-                Seed = result.GetValue(seed),
-                LearningRate = result.GetValue(lr) ?? (methodName == "lora" ? 1e-2 : 3e-2),
-                BatchSize = result.GetValue(batch),
-                TrainExamples = result.GetValue(examples),
-                EvalExamples = result.GetValue(eval),
-                Threads = result.GetValue(threads),
-                OutputPath = result.GetValue(output)!,
-            };
-            if (request.TargetModules.Count == 0) throw new UsageException("--targets names no layer");
-            var outcome = Execute(request);
-            Build(outcome, request).Print();
-            return ExitCodes.Ok;
-        }));
+        command.SetAction(result => Forward([.. result.UnmatchedTokens]));
         return command;
     }
 
-    /// <summary>Runs the training with progress lines on standard error (about ten per phase).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static TrainOutcome Execute(TrainRequest request)
-    {
-        var error = CliConsole.Current.Error;
-        return TrainRunner.Run(request, p =>
-        {
-            int every = Math.Max(1, p.Steps / 10);
-            if (p.Step % every != 0 && p.Step != p.Steps && p.Step != 1) return;
-            var line = string.Create(CultureInfo.InvariantCulture, $"{p.Phase} step {p.Step}/{p.Steps}  loss {p.Loss:F4}");
-            if (p.TokensPerSecond > 0) line += string.Create(CultureInfo.InvariantCulture, $"  {p.TokensPerSecond:F0} tokens/s");
-            error.WriteLine(line);
-        });
-    }
+    /// <summary>Runs the training tool with <c>train</c> and <paramref name="args"/>; returns its exit code, or 2
+    /// with instructions when it cannot be found or started.</summary>
+    public static int Forward(IReadOnlyList<string> args) => Forward(args, TrainTool.Find(TrainTool.DefaultSearch()));
 
-    /// <summary>The summary of a run (shared with tests).</summary>
-    internal static Report Build(TrainOutcome o, TrainRequest request)
+    /// <summary>As <see cref="Forward(IReadOnlyList{string})"/> with an already located tool (tests).</summary>
+    internal static int Forward(IReadOnlyList<string> args, TrainTool? tool)
     {
-        var report = new Report("train");
-        report.Summary("method", o.Method)
-            .Summary("base", o.BasePath)
-            .Summary("data", o.Data)
-            .Summary("adapted_layers", o.AdaptedLayers)
-            .Summary("trainable_parameters", o.TrainableParameters)
-            .Summary("steps", o.Steps)
-            .Summary("seed", (long)request.Seed)
-            .Summary("learning_rate", request.LearningRate)
-            .Summary("loss_first_step", Math.Round(o.InitialLoss, 4))
-            .Summary("loss_last_step", Math.Round(o.FinalLoss, 4))
-            .Summary("ms_per_step", Math.Round(o.MeanStepSeconds * 1000, 2))
-            .Summary("tokens_per_second", Math.Round(o.TokensPerSecond))
-            .Summary("peak_rss_mib", Math.Round(o.PeakRssBytes / 1048576.0, 1))
-            .Summary("adapter_state_bytes", o.AdapterStateBytes);
-        if (o.BaseScore is { } b && o.AdaptedScore is { } a)
+        var console = CliConsole.Current;
+        if (tool is null)
         {
-            report.Json["eval"] = new JsonObject
-            {
-                ["examples"] = a.Examples,
-                ["base_loss"] = JsonOutput.Number(b.Loss),
-                ["base_accuracy"] = JsonOutput.Number(b.Accuracy),
-                ["loss"] = JsonOutput.Number(a.Loss),
-                ["accuracy"] = JsonOutput.Number(a.Accuracy),
-            };
-            report.Summary("eval_examples", a.Examples);
+            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.Usage)}: {TrainTool.MissingMessage()}");
+            return ExitCodes.UsageOrIo;
         }
-        if (o.PretrainSeconds > 0) report.Summary("pretraining_seconds", Math.Round(o.PretrainSeconds, 1));
-        report.Summary("total_seconds", Math.Round(o.TotalSeconds, 1)).Summary("output", o.OutputPath);
-        report.Json["peak_is_training_only"] = o.PeakIsTrainingOnly;
-        report.Json["start_rss_bytes"] = o.StartRssBytes;
-        report.Json["peak_rss_bytes"] = o.PeakRssBytes;
-        report.Json["mean_step_seconds"] = JsonOutput.Number(o.MeanStepSeconds);
-        return report;
-    }
-
-    private static MaskStrategy ParseMask(string name) => name switch
-    {
-        "random" => MaskStrategy.Random,
-        "structured" => MaskStrategy.Structured,
-        "weight" => MaskStrategy.WeightMagnitude,
-        "grad" => MaskStrategy.Gradient,
-        "snip" => MaskStrategy.Snip,
-        _ => throw new UsageException($"unknown mask '{name}' ({string.Join(", ", Masks)})"),
-    };
-
-    private static AdapterBudget ParseBudget(string? budget, double? density)
-    {
-        if (density is { } d) return AdapterBudget.FromDensity(d);
-        if (budget is null) return AdapterBudget.FromRank(2);
-        if (budget.StartsWith("lora:", StringComparison.Ordinal) &&
-            int.TryParse(budget.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int r) && r > 0)
-            return AdapterBudget.FromRank(r);
-        throw new UsageException($"--budget must look like lora:R with R a positive integer, got '{budget}'");
+        var start = new ProcessStartInfo(tool.FileName) { UseShellExecute = false };
+        foreach (var a in tool.PrefixArguments) start.ArgumentList.Add(a);
+        start.ArgumentList.Add("train");
+        foreach (var a in args) start.ArgumentList.Add(a);
+        // On the process console the child writes straight to the terminal (progress, colour); when a caller has
+        // swapped the console (tests, embedding) its output is copied there instead.
+        bool inherit = ReferenceEquals(console.Output, Console.Out) && ReferenceEquals(console.Error, Console.Error);
+        start.RedirectStandardOutput = start.RedirectStandardError = !inherit;
+        Process? process;
+        try
+        {
+            process = Process.Start(start);
+        }
+        catch (Win32Exception e)
+        {
+            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.IoError)}: cannot start {tool.FileName}: {e.Message}");
+            return ExitCodes.UsageOrIo;
+        }
+        if (process is null)
+        {
+            console.Error.WriteLine($"error: {ShiraException.FormatCode(ShiraErrorCode.IoError)}: cannot start {tool.FileName}");
+            return ExitCodes.UsageOrIo;
+        }
+        using (process)
+        {
+            if (!inherit)
+            {
+                var output = process.StandardOutput.ReadToEndAsync();
+                var error = process.StandardError.ReadToEndAsync();
+                process.WaitForExit();
+                console.Output.Write(output.Result);
+                console.Error.Write(error.Result);
+            }
+            else
+            {
+                process.WaitForExit();
+            }
+            return process.ExitCode;
+        }
     }
 }

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Shira.Format;
+using Shira.Format.IO;
 
 namespace Shira.Cli.Infrastructure;
 
@@ -6,6 +8,27 @@ namespace Shira.Cli.Infrastructure;
 /// standard output under <c>--json</c>) and an exit code: never a stack trace.</summary>
 internal static class CommandRunner
 {
+    private static PosixSignalRegistration? _sigint, _sigterm;
+
+    /// <summary>SIGINT (Ctrl+C) and SIGTERM end the process cleanly: the output files being written are deleted (no
+    /// temporary is left, the targets are untouched) and the exit code is 130 or 143, as a shell reports a signal.
+    /// An in-place operation stopped this way is rolled back by its journal when the base is next opened in place
+    /// (or by `shira recover`), exactly as after a crash.</summary>
+    public static void InstallSignalHandlers()
+    {
+        _sigint ??= PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, "SIGINT", 130));
+        _sigterm ??= PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, "SIGTERM", 143));
+    }
+
+    private static void Stop(PosixSignalContext ctx, string name, int exitCode)
+    {
+        ctx.Cancel = true;
+        AtomicFile.DeleteInFlight();
+        try { CliConsole.Current.Error.WriteLine($"error: interrupted by {name}; no output was written"); }
+        catch (IOException) { }
+        Environment.Exit(exitCode);
+    }
+
     /// <summary>Runs <paramref name="body"/>; maps <see cref="ShiraException"/> to 1 or 2 and I/O failures to 2.</summary>
     public static int Run(Func<int> body)
     {

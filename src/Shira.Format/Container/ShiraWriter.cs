@@ -115,49 +115,20 @@ public sealed partial class ShiraWriter : IDisposable
         }
     }
 
-    /// <summary>Writes a whole file atomically: a sibling temporary file renamed into place on success, deleted on
-    /// failure, so a reader never sees a half-written file and an existing file is kept until the new one is complete.</summary>
+    /// <summary>Writes a whole file atomically (<see cref="IO.AtomicFile"/>): a sibling temporary file renamed into
+    /// place on success, deleted on failure, so a reader never sees a half-written file and an existing file is kept
+    /// until the new one is complete.</summary>
     public static void WriteFile(string path, AdapterMetadata metadata, Action<ShiraWriter> addTensors,
         ShiraWriterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(addTensors);
-        string full, temp;
-        try
+        IO.AtomicFile.Write(path, fs =>
         {
-            full = Path.GetFullPath(path);
-            string dir = Path.GetDirectoryName(full) ?? ".";
-            // A sibling (same file system) so the final rename is atomic; an mmap of the old file is never truncated.
-            temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw ShiraErrors.Io(path, e);
-        }
-        bool done = false;
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                using var writer = new ShiraWriter(fs, metadata, options);
-                addTensors(writer);
-                writer.Finish();
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-            done = true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw ShiraErrors.Io(path, e);
-        }
-        finally
-        {
-            if (!done)
-            {
-                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
-        }
+            using var writer = new ShiraWriter(fs, metadata, options);
+            addTensors(writer);
+            writer.Finish();
+        });
     }
 
     /// <summary>Releases nothing but marks the writer unusable; the output stream stays open.</summary>

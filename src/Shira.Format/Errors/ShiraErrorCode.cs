@@ -116,6 +116,9 @@ public enum ShiraErrorCode
     BaseRequired = 5005,
     /// <summary>Two checkpoints to diff do not have the same tensors, shapes or dtypes.</summary>
     DiffMismatch = 5006,
+    /// <summary>A copy of a base tensor saved with a PEFT adapter (an embedding's base_layer) differs from the given
+    /// base: another shape (a resized vocabulary) or other values (another base or revision).</summary>
+    PeftBaseMismatch = 5007,
 
     // ---- 6xxx: runtime ----------------------------------------------------------------------
     /// <summary>An adapter's target tensor does not exist in the base.</summary>
@@ -134,7 +137,31 @@ public enum ShiraErrorCode
     NotApplied = 6007,
     /// <summary>Fused adapters disagree on a target tensor (shape, dtype, semantics).</summary>
     FuseConflict = 6008,
+    /// <summary>Another process holds the base's in-place lock (an in-place apply, revert, switch or recover is
+    /// running, or a reader has the base open while an in-place writer asks for it); the message names its pid.</summary>
+    BaseLocked = 6009,
 
+    // ---- 7xxx: training -------------------------------------------------------------------------
+    /// <summary>Training diverged: the loss became NaN or infinite (lower the learning rate).</summary>
+    TrainingDiverged = 7001,
+
+    // ---- 7050-7099: training data, tokenizers, checkpoints ----------------------------------------
+    /// <summary>The tokenizer file is of a kind the tools cannot use (model type, pre-tokenizer, normalizer).</summary>
+    TokenizerUnsupported = 7050,
+    /// <summary>The tokenizer file is malformed (bad JSON, a missing vocabulary, an unreadable SentencePiece model).</summary>
+    TokenizerMalformed = 7051,
+    /// <summary>The checkpoint's config.json asks for something the model code does not implement.</summary>
+    ModelConfigUnsupported = 7052,
+    /// <summary>The checkpoint's config.json is malformed (bad JSON, a field of the wrong type, inconsistent sizes).</summary>
+    ModelConfigMalformed = 7053,
+    /// <summary>A line of a data file is malformed (bad JSON, missing or mistyped fields); the message names the line.</summary>
+    DataMalformed = 7054,
+    /// <summary>A data file is not UTF-8 text (binary content, a NUL byte, invalid UTF-8).</summary>
+    DataNotText = 7055,
+    /// <summary>A data file holds no usable example.</summary>
+    DataEmpty = 7056,
+    /// <summary>The tokenizer produces token ids the model's vocabulary does not have.</summary>
+    TokenizerVocabularyMismatch = 7057,
     // ---- 8xxx: the C interface (libshira) ----------------------------------------------------
     /// <summary>A caller buffer passed to libshira is smaller than the data; nothing was written.</summary>
     NativeBufferTooSmall = 8001,
@@ -150,6 +177,8 @@ public enum ShiraErrorCode
     IoError = 9001,
     /// <summary>Bad command-line arguments (the CLI's code; a library given a bad argument throws an <see cref="ArgumentException"/>, which the CLI reports under this code).</summary>
     Usage = 9002,
+    /// <summary>A path given as a file is not a regular file (a directory, FIFO, socket or device).</summary>
+    NotRegularFile = 9003,
     /// <summary>The output path already exists and overwriting was not asked for (<c>--force</c>).</summary>
     OutputExists = 9010,
 }

@@ -57,6 +57,7 @@ internal sealed unsafe class MappedFile : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(tooShort);
+        RegularFile.Check(path); // a FIFO, device or directory is refused before it is opened (NotRegularFile)
         bool writable = access == MemoryMappedFileAccess.ReadWrite;
         FileStream? fs = null;
         MappedFile? m = null;

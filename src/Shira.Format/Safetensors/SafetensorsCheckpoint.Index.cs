@@ -13,6 +13,7 @@ public sealed partial class SafetensorsCheckpoint
     {
         long cap = (options ?? SafetensorsOptions.Default).MaxHeaderBytes;
         byte[] json;
+        IO.RegularFile.Check(indexPath);
         try
         {
             using var fs = new FileStream(indexPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);

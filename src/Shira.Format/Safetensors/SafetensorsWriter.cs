@@ -42,35 +42,14 @@ public static partial class SafetensorsWriter
         ArgumentNullException.ThrowIfNull(path);
         // Validate before touching the disk, so bad input leaves nothing behind.
         BuildHeader(tensors, metadata, out _);
-        string full = System.IO.Path.GetFullPath(path);
-        string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
-        // A sibling temp file then a rename: readers (and live memory maps of the old file) never see a partial file.
-        string temp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
-        bool done = false;
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
-            {
-                Write(fs, tensors, metadata);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-            done = true;
+            // A sibling temp file then a rename: readers (and live memory maps of the old file) never see a partial file.
+            IO.AtomicFile.Write(path, fs => Write(fs, tensors, metadata), bufferSize: 1 << 20);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw ShiraErrors.Io(path, ex);
-        }
-        catch (ShiraException ex)
+        catch (ShiraException ex) when (ex.FilePath is null)
         {
             throw ex.WithFile(path);
-        }
-        finally
-        {
-            if (!done)
-            {
-                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
         }
     }
 

@@ -13,16 +13,21 @@ namespace Shira.Runtime.Journal;
 /// first write to the base.</item>
 /// <item><c>NNNNNNNN.committed</c> — the writes of record N are complete and flushed: the adapter is applied.</item>
 /// <item><c>NNNNNNNN.reverting</c> — a revert of N has started.</item>
+/// <item><c>NNNNNNNN.undo</c> — only for a switch M → N: the bytes before the switch at every position of M and N
+/// (same layout as a record), written durably before <c>N.rec</c>. Rolling back an uncommitted switch restores
+/// these, so the base is again exactly "M applied" (not the bare base).</item>
 /// </list>
 /// State of a record: no marker = applying (roll back), committed = applied, committed + reverting = reverting
 /// (roll back). A committed record that supersedes M (a switch M → N) makes M dead (deleted, not rolled back); an
-/// uncommitted one drags M into the rollback too, because M's positions may already hold N's values.
+/// uncommitted one is rolled back from its undo file and M stays applied. (A switch record without an undo file —
+/// written by a version before 1.1 — drags M into the rollback instead, because M's positions may hold N's values.)
 /// </summary>
 internal sealed class JournalStore(string directory)
 {
     private const string RecExt = ".rec";
     private const string CommittedExt = ".committed";
     private const string RevertingExt = ".reverting";
+    private const string UndoExt = ".undo";
     private const string TmpExt = ".tmp";
 
     public string Directory { get; } = directory;
@@ -56,6 +61,7 @@ internal sealed class JournalStore(string directory)
     public List<(JournalRecord Record, bool Committed, bool Reverting)> Load()
     {
         var list = new List<(JournalRecord, bool, bool)>();
+        DeleteOrphanUndos();
         if (!Exists) return list;
         var recs = System.IO.Directory.GetFiles(Directory, "*" + RecExt);
         Array.Sort(recs, StringComparer.Ordinal);
@@ -82,13 +88,49 @@ internal sealed class JournalStore(string directory)
         return max + 1;
     }
 
+    /// <summary>Whether record <paramref name="seq"/> has an undo file (an in-flight switch).</summary>
+    public bool HasUndo(long seq) => File.Exists(FileFor(seq, UndoExt));
+
+    /// <summary>Reads the undo file of record <paramref name="seq"/>.</summary>
+    public JournalRecord ReadUndo(long seq)
+    {
+        var r = JournalFile.Read(FileFor(seq, UndoExt));
+        if (r.Sequence != seq)
+            throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, $"undo file {seq} says it belongs to record {r.Sequence}", FileFor(seq, UndoExt));
+        return r;
+    }
+
+    /// <summary>Deletes the undo file of a committed switch (it is never needed again).</summary>
+    public void DeleteUndo(long seq)
+    {
+        string f = FileFor(seq, UndoExt);
+        if (!File.Exists(f)) return;
+        try { File.Delete(f); DirectorySync.Sync(Directory); }
+        catch (IOException e) { throw ShiraErrors.Io(f, e); }
+    }
+
+    /// <summary>Undo files without their record: the switch stopped before its record existed and wrote nothing.</summary>
+    private void DeleteOrphanUndos()
+    {
+        if (!Exists) return;
+        bool any = false;
+        foreach (var f in System.IO.Directory.GetFiles(Directory, "*" + UndoExt))
+            if (!File.Exists(System.IO.Path.ChangeExtension(f, RecExt))) { TryDelete(f); any = true; }
+        if (any) DirectorySync.Sync(Directory);
+    }
+
+    /// <summary>Writes a switch's undo file durably; it must exist before the switch's record (see the type's remarks).</summary>
+    public void WriteUndo(JournalRecord undo) => WriteFile(undo, UndoExt, "undo-written");
+
     /// <summary>Writes a record durably (temp, fsync, rename, directory fsync). After this returns the base may be written.</summary>
-    public void WriteRecord(JournalRecord record)
+    public void WriteRecord(JournalRecord record) => WriteFile(record, RecExt, "journal-written");
+
+    private void WriteFile(JournalRecord record, string ext, string crashPoint)
     {
         bool created = !Exists;
         System.IO.Directory.CreateDirectory(Directory);
         if (created) DirectorySync.Sync(System.IO.Path.GetDirectoryName(Directory)!);
-        string final = FileFor(record.Sequence, RecExt);
+        string final = FileFor(record.Sequence, ext);
         string tmp = final + TmpExt;
         try
         {
@@ -97,8 +139,9 @@ internal sealed class JournalStore(string directory)
                 JournalFile.Write(fs, record);
                 fs.Flush(flushToDisk: true);
             }
-            CrashPoints.Hit("journal-written");
-            File.Move(tmp, final, overwrite: false);
+            CrashPoints.Hit(crashPoint);
+            // An undo file of the same number can only be an orphan (its record never existed): replace it.
+            File.Move(tmp, final, overwrite: ext == UndoExt);
             DirectorySync.Sync(Directory);
         }
         catch (IOException e)
@@ -112,8 +155,9 @@ internal sealed class JournalStore(string directory)
 
     public void MarkReverting(long seq) => Touch(FileFor(seq, RevertingExt));
 
-    /// <summary>Removes a record: markers first, then the record, so that an interrupted removal leaves a record
-    /// without commit marker — which recovery rolls back again (idempotent).</summary>
+    /// <summary>Removes a record: markers first, then the record, then its undo file, so that an interrupted removal
+    /// leaves a record without commit marker (with its undo file if it had one) — which recovery rolls back again
+    /// the same way (idempotent).</summary>
     public void Remove(long seq)
     {
         try
@@ -123,6 +167,11 @@ internal sealed class JournalStore(string directory)
             File.Delete(FileFor(seq, RevertingExt));
             File.Delete(FileFor(seq, RecExt));
             DirectorySync.Sync(Directory);
+            if (File.Exists(FileFor(seq, UndoExt)))
+            {
+                File.Delete(FileFor(seq, UndoExt));
+                DirectorySync.Sync(Directory);
+            }
         }
         catch (IOException e) { throw ShiraErrors.Io(Directory, e); }
     }

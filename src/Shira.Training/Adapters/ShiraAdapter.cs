@@ -154,7 +154,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         if (info.BaseCheckpoint is null)
         {
             for (int i = 0; i < ordered.Length; i++)
-                fingerprint[i] = Fingerprint(ordered[i].TensorName, ordered[i].Module.weight!, info.HashBaseTensors);
+                fingerprint[i] = ordered[i].WithBaseWeight(w => Fingerprint(ordered[i].TensorName, w, info.HashBaseTensors));
         }
         else
         {

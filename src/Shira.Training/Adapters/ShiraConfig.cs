@@ -28,8 +28,8 @@ public sealed record ShiraConfig
     /// <summary>Calibration batches for <see cref="MaskStrategy.Gradient"/> and <see cref="MaskStrategy.Snip"/> (default 4).</summary>
     public int CalibrationBatches { get; init; } = 4;
 
-    /// <summary>Forward computation (default <see cref="ShiraForwardMode.DenseDelta"/>).</summary>
-    public ShiraForwardMode ForwardMode { get; init; } = ShiraForwardMode.DenseDelta;
+    /// <summary>Forward computation (default <see cref="ShiraForwardMode.Merged"/>).</summary>
+    public ShiraForwardMode ForwardMode { get; init; } = ShiraForwardMode.Merged;
 
     /// <summary>The method name recorded in exports, e.g. <c>shira-rand</c>.</summary>
     public string MethodName => Strategy switch

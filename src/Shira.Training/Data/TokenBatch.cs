@@ -18,13 +18,22 @@ public sealed record TokenBatch(long[] Inputs, long[] Targets, int Batch, int Le
         }
     }
 
-    /// <summary>Number of input tokens that are not padding (what a step processes).</summary>
+    /// <summary>The id of padding inputs.</summary>
+    public long PadId { get; init; } = ByteTokenizer.Pad;
+
+    /// <summary>Number of input tokens that are not padding (what a step processes). Padding sits at the end of a
+    /// row; an EOS used as padding inside the text still counts.</summary>
     public int InputTokens
     {
         get
         {
             int n = 0;
-            foreach (var t in Inputs) if (t != ByteTokenizer.Pad) n++;
+            for (int b = 0; b < Batch; b++)
+            {
+                int end = Length;
+                while (end > 0 && Inputs[b * Length + end - 1] == PadId && Targets[b * Length + end - 1] == TokenDataset.IgnoreIndex) end--;
+                n += end;
+            }
             return n;
         }
     }

@@ -39,6 +39,12 @@ public sealed record TrainOutcome
     public TaskScore? AdaptedScore { get; init; }
     /// <summary>Seconds spent pretraining a tiny base (0 when a base was given).</summary>
     public double PretrainSeconds { get; init; }
+    /// <summary>The tiny base came from the cache (no pretraining ran).</summary>
+    public bool BaseFromCache { get; init; }
+    /// <summary>What was made of a <c>--data</c> file (null for generated tasks).</summary>
+    public Data.DataLoadReport? DataReport { get; init; }
+    /// <summary>The tokenizer used (<see cref="Tokenization.TextTokenizer.Kind"/>).</summary>
+    public string Tokenizer { get; init; } = "byte-level";
     /// <summary>Total wall time, seconds.</summary>
     public required double TotalSeconds { get; init; }
 }

@@ -22,8 +22,20 @@ public sealed record TrainRequest
     public int PretrainSteps { get; init; } = 1500;
     /// <summary>A generated task (see <see cref="Data.SequenceTask.All"/>).</summary>
     public string? TaskName { get; init; }
-    /// <summary>A text file: <c>prompt&lt;TAB&gt;answer</c> lines or plain text lines.</summary>
+    /// <summary>A data file: JSONL (<c>{"text"}</c> or <c>{"prompt", "completion"}</c> per line) or plain text
+    /// (<see cref="Data.DataFile"/>).</summary>
     public string? DataPath { get; init; }
+    /// <summary>Tokenizer: a tokenizer.json, tokenizer.model or <c>bytes</c>; null takes the base's own files
+    /// (byte-level for the tiny model and for bases without one).</summary>
+    public string? TokenizerPath { get; init; }
+    /// <summary>Token limit per <see cref="DataPath"/> example (BOS/EOS included).</summary>
+    public int MaxTokens { get; init; } = 512;
+    /// <summary>What to do with longer examples (always counted and reported).</summary>
+    public Data.OverLongPolicy OverLong { get; init; } = Data.OverLongPolicy.Skip;
+    /// <summary>Reuse a cached pretrained tiny base (<see cref="Models.TinyBaseCache"/>) instead of pretraining again.</summary>
+    public bool UseTinyBaseCache { get; init; } = true;
+    /// <summary>The cache folder; null for <see cref="Models.TinyBaseCache.DefaultDirectory"/>.</summary>
+    public string? TinyBaseCacheDirectory { get; init; }
     /// <summary>Training examples generated for <see cref="TaskName"/>.</summary>
     public int TrainExamples { get; init; } = 4000;
     /// <summary>Held-out examples scored before and after training (tasks only; 0 turns scoring off).</summary>

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Shira.Format;
 using Shira.Training.Data;
 using Shira.Training.Models;
+using Shira.Training.Tokenization;
 
 namespace Shira.Training.Experiments;
 
@@ -28,15 +29,33 @@ public static class TrainRunner
         double pretrainSeconds = 0;
         string basePath;
         LlamaForCausalLM model;
+        bool baseFromCache = false;
         if (request.InitTiny)
         {
             basePath = request.SaveBasePath!;
-            model = new LlamaForCausalLM(TrainRequest.TinyConfig, request.Seed);
-            var mixture = TokenDataset.Mixture(SequenceTask.PretrainingMixture, 20_000, request.Seed);
-            var pretrainClock = Stopwatch.StartNew();
-            Pretrainer.Pretrain(model, mixture, new PretrainOptions { Steps = request.PretrainSteps, Seed = request.Seed, Threads = request.Threads },
-                (s, loss, _) => progress?.Invoke(new TrainProgress("pretrain", s, request.PretrainSteps, loss, 0)));
-            pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
+            var pretrainOptions = new PretrainOptions { Steps = request.PretrainSteps, Seed = request.Seed, Threads = request.Threads };
+            // The pretrained tiny base depends only on these parameters and the code: cache it (TinyBaseCache).
+            var key = TinyBaseCache.Key(TrainRequest.TinyConfig,
+            [
+                new("mixture", TrainRequest.SequenceTaskMixture), new("examples", "20000"),
+                new("steps", pretrainOptions.Steps.ToString(CultureInfo.InvariantCulture)),
+                new("batch", pretrainOptions.BatchSize.ToString(CultureInfo.InvariantCulture)),
+                new("lr", pretrainOptions.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+                new("seed", request.Seed.ToString(CultureInfo.InvariantCulture)),
+                new("threads", request.Threads.ToString(CultureInfo.InvariantCulture)),
+            ]);
+            string? cacheDir = request.UseTinyBaseCache ? request.TinyBaseCacheDirectory ?? TinyBaseCache.DefaultDirectory : null;
+            model = TinyBaseCache.GetOrCreate(cacheDir, key, TrainRequest.TinyConfig, () =>
+            {
+                var fresh = new LlamaForCausalLM(TrainRequest.TinyConfig, request.Seed);
+                var mixture = TokenDataset.Mixture(SequenceTask.PretrainingMixture, 20_000, request.Seed);
+                var pretrainClock = Stopwatch.StartNew();
+                Pretrainer.Pretrain(fresh, mixture, pretrainOptions,
+                    (s, loss, _) => progress?.Invoke(new TrainProgress("pretrain", s, request.PretrainSteps, loss, 0)));
+                pretrainSeconds = pretrainClock.Elapsed.TotalSeconds;
+                return fresh;
+            }, out baseFromCache);
+            Trainer.SetDeterministic(unchecked((long)request.Seed), request.Threads); // same state with or without the cache
             LlamaCheckpoint.Save(model, basePath);
         }
         else
@@ -47,21 +66,27 @@ public static class TrainRunner
 
         using (model)
         {
+            var tokenizer = request.TokenizerPath is not null ? TokenizerLoader.Load(request.TokenizerPath)
+                : request.InitTiny ? ByteLevelTokenizer.Instance
+                : TokenizerLoader.ForCheckpoint(basePath) ?? ByteLevelTokenizer.Instance;
             TokenDataset train;
             TokenDataset? eval = null;
+            DataLoadReport? dataReport = null;
             string dataName;
             if (request.TaskName is not null)
             {
                 var task = SequenceTask.Find(request.TaskName)!;
-                train = TokenDataset.ForTask(task, request.TrainExamples, request.Seed, "train");
-                if (request.EvalExamples > 0) eval = TokenDataset.ForTask(task, request.EvalExamples, request.Seed, "eval");
+                train = TokenDataset.ForTask(task, request.TrainExamples, request.Seed, "train", tokenizer);
+                if (request.EvalExamples > 0) eval = TokenDataset.ForTask(task, request.EvalExamples, request.Seed, "eval", tokenizer);
                 dataName = "task:" + task.Name;
             }
             else
             {
-                train = TokenDataset.FromTextFile(request.DataPath!);
+                var file = DataFile.Read(request.DataPath!);
+                (train, dataReport) = TokenDataset.FromData(file, tokenizer, request.MaxTokens, request.OverLong, model.Config.VocabSize);
                 dataName = Path.GetFileName(request.DataPath!);
             }
+            if (tokenizer is ByteLevelTokenizer) CheckVocabulary(model.Config, basePath);
             CheckVocabulary(model.Config, basePath);
 
             TaskScore? baseScore = eval is null ? null : TaskEvaluator.Evaluate(model, eval);
@@ -114,6 +139,9 @@ public static class TrainRunner
                 BaseScore = baseScore,
                 AdaptedScore = adaptedScore,
                 PretrainSeconds = pretrainSeconds,
+                BaseFromCache = baseFromCache,
+                DataReport = dataReport,
+                Tokenizer = tokenizer.Kind,
                 TotalSeconds = clock.Elapsed.TotalSeconds,
             };
         }
@@ -134,6 +162,7 @@ public static class TrainRunner
         if (r.TrainExamples <= 0) Usage($"training examples must be positive, got {r.TrainExamples}");
         if (r.EvalExamples < 0) Usage($"evaluation examples must not be negative, got {r.EvalExamples}");
         if (r.Threads <= 0) Usage($"threads must be positive, got {r.Threads}");
+        if (r.MaxTokens < 2) Usage($"the token limit must be at least 2, got {r.MaxTokens}");
         if (string.IsNullOrEmpty(r.OutputPath)) Usage("an output path (-o) is required");
     }
 

@@ -6,13 +6,16 @@ namespace Shira.Training.Models;
 
 /// <summary>
 /// Causal self-attention with rotary positions and optional grouped-query attention: <c>q_proj</c> [heads·d, hidden],
-/// <c>k_proj</c>/<c>v_proj</c> [kvHeads·d, hidden], <c>o_proj</c> [hidden, heads·d], no biases; softmax in f32.
+/// <c>k_proj</c>/<c>v_proj</c> [kvHeads·d, hidden], <c>o_proj</c> [hidden, heads·d]; biases on q/k/v (Qwen2, LLaMA's
+/// <c>attention_bias</c>) and o (LLaMA's <c>attention_bias</c>) as the config says; softmax in f32; Mistral's sliding
+/// window masks keys more than window − 1 positions back.
 /// </summary>
 public sealed class LlamaAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly int _window;
     [ComponentName(Name = "q_proj")] private readonly Linear _q;
     [ComponentName(Name = "k_proj")] private readonly Linear _k;
     [ComponentName(Name = "v_proj")] private readonly Linear _v;
@@ -25,10 +28,11 @@ public sealed class LlamaAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
-        _q = nn.Linear(config.HiddenSize, _heads * _headDim, hasBias: false);
-        _k = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: false);
-        _v = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: false);
-        _o = nn.Linear(_heads * _headDim, config.HiddenSize, hasBias: false);
+        _window = config.SlidingWindow;
+        _q = nn.Linear(config.HiddenSize, _heads * _headDim, hasBias: config.QkvBias);
+        _k = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.QkvBias);
+        _v = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.QkvBias);
+        _o = nn.Linear(_heads * _headDim, config.HiddenSize, hasBias: config.OutputBias);
         RegisterComponents();
     }
 
@@ -51,6 +55,7 @@ public sealed class LlamaAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
         }
         var scores = q.matmul(k.transpose(2, 3)) * (1.0 / Math.Sqrt(_headDim));
         var future = ones(t, t, ScalarType.Bool).triu(1);
+        if (_window > 0 && t > _window) future = future.logical_or(ones(t, t, ScalarType.Bool).tril(-_window));
         scores = scores.masked_fill(future, float.NegativeInfinity);
         var probs = nn.functional.softmax(scores, -1, ScalarType.Float32).to_type(q.dtype);
         var context = probs.matmul(v).transpose(1, 2).reshape(b, t, _heads * _headDim);

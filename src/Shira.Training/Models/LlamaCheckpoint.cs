@@ -61,8 +61,10 @@ public static class LlamaCheckpoint
     }
 
     /// <summary>Writes the model's weights as f32 safetensors (atomically) and a sibling <c>config.json</c> when
-    /// <paramref name="writeConfigJson"/> is set. Tensors are written in ordinal name order.</summary>
-    public static void Save(LlamaForCausalLM model, string path, bool writeConfigJson = false)
+    /// <paramref name="writeConfigJson"/> is set. Tensors are written in ordinal name order;
+    /// <paramref name="extraMetadata"/> entries join the file's <c>__metadata__</c>.</summary>
+    public static void Save(LlamaForCausalLM model, string path, bool writeConfigJson = false,
+        IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var sources = new List<SafetensorsTensorSource>();
@@ -73,6 +75,7 @@ public static class LlamaCheckpoint
             ["format"] = "pt",
             [ConfigMetadataKey] = model.Config.ToJson(),
         };
+        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
         SafetensorsWriter.WriteFile(path, sources, metadata);
         if (writeConfigJson)
         {

@@ -9,7 +9,11 @@ namespace Shira.Training.Models;
 /// The shape of a LLaMA-style decoder, with the field names of a Hugging Face <c>config.json</c>
 /// (<c>vocab_size</c>, <c>hidden_size</c>, <c>intermediate_size</c>, <c>num_hidden_layers</c>,
 /// <c>num_attention_heads</c>, <c>num_key_value_heads</c>, <c>rope_theta</c>, <c>rms_norm_eps</c>,
-/// <c>tie_word_embeddings</c>, <c>head_dim</c>).
+/// <c>tie_word_embeddings</c>, <c>head_dim</c>, <c>attention_bias</c>, <c>sliding_window</c>,
+/// <c>max_position_embeddings</c>). <see cref="FromJson"/> accepts the LLaMA family as Hugging Face writes it
+/// (<c>model_type</c> llama, mistral, qwen2) and refuses, with <see cref="ShiraErrorCode.ModelConfigUnsupported"/>,
+/// every setting the model code does not compute exactly (rope scaling, other activations, MLP biases, Qwen2's
+/// per-layer sliding windows, other architectures).
 /// </summary>
 public sealed record LlamaConfig
 {
@@ -34,6 +38,20 @@ public sealed record LlamaConfig
     /// <summary>lm_head shares the embedding matrix (no <c>lm_head.weight</c> tensor is stored).</summary>
     public bool TieWordEmbeddings { get; init; }
 
+    /// <summary>Hugging Face <c>model_type</c>: <c>llama</c>, <c>mistral</c> or <c>qwen2</c>.</summary>
+    public string ModelType { get; init; } = "llama";
+    /// <summary><c>q_proj</c>, <c>k_proj</c> and <c>v_proj</c> carry biases (Qwen2; LLaMA's <c>attention_bias</c>).</summary>
+    public bool QkvBias { get; init; }
+    /// <summary><c>o_proj</c> carries a bias (LLaMA's <c>attention_bias</c>; not Qwen2).</summary>
+    public bool OutputBias { get; init; }
+    /// <summary>Mistral's sliding window: position i attends to j only when i − j &lt; window; 0 means no window.</summary>
+    public int SlidingWindow { get; init; }
+    /// <summary>The longest sequence the checkpoint was trained for (<c>max_position_embeddings</c>).</summary>
+    public int MaxPositionEmbeddings { get; init; } = 2048;
+
+    /// <summary>The model types <see cref="FromJson"/> accepts.</summary>
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["llama", "mistral", "qwen2"];
+
     /// <summary>Per-head width.</summary>
     public int HeadDim => HeadDimOverride > 0 ? HeadDimOverride : HiddenSize / NumAttentionHeads;
 
@@ -56,29 +74,53 @@ public sealed record LlamaConfig
             ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: hidden_size must be a multiple of num_attention_heads");
         if (HeadDim % 2 != 0) ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: the head width must be even (rotary pairs)");
         if (!(RopeTheta > 0) || !(RmsNormEps > 0)) ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: rope_theta and rms_norm_eps must be positive");
+        if (SlidingWindow < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: sliding_window must not be negative");
+        // The bias layouts Hugging Face's classes have: LLaMA's attention_bias covers q, k, v and o; Qwen2 biases
+        // q, k, v only; Mistral has none. Only Mistral has a (global) sliding window.
+        bool biasOk = ModelType switch
+        {
+            "llama" => QkvBias == OutputBias,
+            "qwen2" => QkvBias && !OutputBias,
+            "mistral" => !QkvBias && !OutputBias,
+            _ => false,
+        };
+        if (!biasOk) ShiraErrors.Throw(ShiraErrorCode.Usage, $"LLaMA config: model_type '{ModelType}' does not have this bias layout (or is not llama, mistral or qwen2)");
+        if (SlidingWindow > 0 && ModelType != "mistral") ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: only mistral has a sliding window");
         return this;
     }
 
-    /// <summary>Parses a Hugging Face <c>config.json</c> text; missing fields keep their defaults.</summary>
+    /// <summary>Parses a Hugging Face <c>config.json</c> text; missing fields keep Hugging Face's defaults. Throws
+    /// <see cref="ShiraErrorCode.ModelConfigMalformed"/> for bad JSON or values and
+    /// <see cref="ShiraErrorCode.ModelConfigUnsupported"/> for what the model code does not implement.</summary>
     public static LlamaConfig FromJson(string json, string source = "config.json")
     {
         JsonObject o;
         try
         {
-            o = JsonNode.Parse(json) as JsonObject
-                ?? throw ShiraErrors.Create(ShiraErrorCode.Usage, "LLaMA config is not a JSON object", source);
+            o = JsonNode.Parse(json) as JsonObject ?? throw Malformed(source, "it is not a JSON object");
         }
         catch (JsonException e)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, "LLaMA config is not valid JSON: " + e.Message, source);
+            throw Malformed(source, "it is not valid JSON: " + e.Message);
         }
         var d = new LlamaConfig();
+        string modelType = String(o, "model_type", source) ?? "llama";
+        if (!SupportedModelTypes.Contains(modelType))
+        {
+            throw Unsupported(source,
+                $"model_type '{modelType}' (supported: {string.Join(", ", SupportedModelTypes)} — the LLaMA family as Hugging Face writes it)");
+        }
+        CheckSupported(o, modelType, source);
         int heads = Int(o, "num_attention_heads", d.NumAttentionHeads, source);
         int hidden = Int(o, "hidden_size", d.HiddenSize, source);
         int headDim = Int(o, "head_dim", 0, source);
         if (heads > 0 && headDim * heads == hidden) headDim = 0; // the default width, stated explicitly
-        return new LlamaConfig
+        bool attentionBias = Bool(o, "attention_bias", false, source);
+        int window = 0;
+        if (modelType == "mistral") window = Int(o, "sliding_window", 0, source);
+        var config = new LlamaConfig
         {
+            ModelType = modelType,
             VocabSize = Int(o, "vocab_size", d.VocabSize, source),
             HiddenSize = hidden,
             IntermediateSize = Int(o, "intermediate_size", d.IntermediateSize, source),
@@ -88,9 +130,54 @@ public sealed record LlamaConfig
             HeadDimOverride = headDim,
             RopeTheta = Double(o, "rope_theta", d.RopeTheta, source),
             RmsNormEps = Double(o, "rms_norm_eps", d.RmsNormEps, source),
-            TieWordEmbeddings = o["tie_word_embeddings"] is JsonValue v && v.TryGetValue(out bool tie) && tie,
-        }.Validate();
+            TieWordEmbeddings = Bool(o, "tie_word_embeddings", false, source),
+            QkvBias = modelType == "qwen2" || attentionBias,
+            OutputBias = modelType != "qwen2" && attentionBias,
+            SlidingWindow = window,
+            MaxPositionEmbeddings = Int(o, "max_position_embeddings", d.MaxPositionEmbeddings, source),
+        };
+        try
+        {
+            return config.Validate();
+        }
+        catch (ShiraException e) when (e.Code == ShiraErrorCode.Usage)
+        {
+            throw Malformed(source, e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw Malformed(source, e.Message);
+        }
     }
+
+    // Settings that change the computation in ways the model code does not implement.
+    private static void CheckSupported(JsonObject o, string modelType, string source)
+    {
+        if (o["rope_scaling"] is JsonObject scaling)
+        {
+            string kind = scaling["rope_type"]?.ToString() ?? scaling["type"]?.ToString() ?? "?";
+            if (kind != "default") throw Unsupported(source, $"rope_scaling of type '{kind}' (only plain rotary positions are implemented)");
+        }
+        else if (o["rope_scaling"] is not null)
+        {
+            throw Malformed(source, "'rope_scaling' must be an object or null");
+        }
+        string act = String(o, "hidden_act", source) ?? "silu";
+        if (act != "silu") throw Unsupported(source, $"hidden_act '{act}' (only silu, the SwiGLU MLP)");
+        if (Bool(o, "mlp_bias", false, source)) throw Unsupported(source, "mlp_bias (the MLP projections have no bias)");
+        if (modelType == "qwen2" && Bool(o, "use_sliding_window", false, source))
+            throw Unsupported(source, "Qwen2 with use_sliding_window (per-layer windows are not implemented)");
+        if (modelType == "llama" && o["sliding_window"] is JsonValue)
+            throw Unsupported(source, "sliding_window on a llama model");
+        if (modelType == "mistral" && Bool(o, "attention_bias", false, source))
+            throw Unsupported(source, "attention_bias on a mistral model");
+    }
+
+    private static ShiraException Malformed(string source, string reason) =>
+        ShiraErrors.Create(ShiraErrorCode.ModelConfigMalformed, "model config: " + reason, source);
+
+    private static ShiraException Unsupported(string source, string reason) =>
+        ShiraErrors.Create(ShiraErrorCode.ModelConfigUnsupported, "model config: unsupported " + reason, source);
 
     /// <summary>Reads a <c>config.json</c> file.</summary>
     public static LlamaConfig Load(string path)
@@ -106,8 +193,13 @@ public sealed record LlamaConfig
     {
         var o = new JsonObject
         {
-            ["architectures"] = new JsonArray("LlamaForCausalLM"),
-            ["model_type"] = "llama",
+            ["architectures"] = new JsonArray(ModelType switch
+            {
+                "mistral" => "MistralForCausalLM",
+                "qwen2" => "Qwen2ForCausalLM",
+                _ => "LlamaForCausalLM",
+            }),
+            ["model_type"] = ModelType,
             ["vocab_size"] = VocabSize,
             ["hidden_size"] = HiddenSize,
             ["intermediate_size"] = IntermediateSize,
@@ -119,7 +211,10 @@ public sealed record LlamaConfig
             ["rms_norm_eps"] = RmsNormEps,
             ["tie_word_embeddings"] = TieWordEmbeddings,
             ["torch_dtype"] = "float32",
+            ["max_position_embeddings"] = MaxPositionEmbeddings,
         };
+        if (ModelType == "llama" && QkvBias) o["attention_bias"] = true;
+        if (SlidingWindow > 0) o["sliding_window"] = SlidingWindow;
         if (HeadDimOverride > 0) o["head_dim"] = HeadDimOverride;
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
@@ -128,14 +223,28 @@ public sealed record LlamaConfig
     {
         if (o[key] is null) return fallback;
         if (o[key] is JsonValue v && v.TryGetValue(out long l) && l is >= 0 and <= int.MaxValue) return (int)l;
-        throw ShiraErrors.Create(ShiraErrorCode.Usage, $"LLaMA config: '{key}' must be a non-negative integer", source);
+        if (o[key] is JsonValue w && w.TryGetValue(out double x) && x == Math.Floor(x) && x is >= 0 and <= int.MaxValue) return (int)x;
+        throw Malformed(source, $"'{key}' must be a non-negative integer");
     }
 
     private static double Double(JsonObject o, string key, double fallback, string source)
     {
         if (o[key] is null) return fallback;
         if (o[key] is JsonValue v && v.TryGetValue(out double x) && double.IsFinite(x)) return x;
-        throw ShiraErrors.Create(ShiraErrorCode.Usage,
-            string.Create(CultureInfo.InvariantCulture, $"LLaMA config: '{key}' must be a number"), source);
+        throw Malformed(source, string.Create(CultureInfo.InvariantCulture, $"'{key}' must be a number"));
+    }
+
+    private static bool Bool(JsonObject o, string key, bool fallback, string source)
+    {
+        if (o[key] is null) return fallback;
+        if (o[key] is JsonValue v && v.TryGetValue(out bool b)) return b;
+        throw Malformed(source, $"'{key}' must be true or false");
+    }
+
+    private static string? String(JsonObject o, string key, string source)
+    {
+        if (o[key] is null) return null;
+        if (o[key] is JsonValue v && v.TryGetValue(out string? s)) return s;
+        throw Malformed(source, $"'{key}' must be a string");
     }
 }

@@ -59,7 +59,7 @@ public static class Trainer
                 tokens = n;
                 lossValue = loss.detach().to(ScalarType.Float64).item<double>();
                 if (!double.IsFinite(lossValue))
-                    ShiraErrors.Throw(ShiraErrorCode.Usage, $"loss became {lossValue} at step {s + 1}; lower the learning rate");
+                    ShiraErrors.Throw(ShiraErrorCode.TrainingDiverged, $"loss became {lossValue} at step {s + 1}; lower the learning rate");
                 loss.backward();
                 if (options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
                 optimizer.step();

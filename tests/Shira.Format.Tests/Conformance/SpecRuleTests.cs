@@ -139,7 +139,7 @@ public class SpecRuleTests
         var empty = dir.File("empty.shira");
         File.WriteAllBytes(empty, []);
         Assert.Equal(ShiraErrorCode.FileTooSmall, Assert.Throws<ShiraException>(() => ShiraReader.Open(empty)).Code);
-        Assert.Equal(ShiraErrorCode.IoError, Assert.Throws<ShiraException>(() => ShiraReader.Open(dir.Path)).Code);
+        Assert.Equal(ShiraErrorCode.NotRegularFile, Assert.Throws<ShiraException>(() => ShiraReader.Open(dir.Path)).Code);
         Assert.Equal(ShiraErrorCode.IoError, Assert.Throws<ShiraException>(() => ShiraReader.Open(dir.File("missing.shira"))).Code);
         Assert.Equal(ShiraErrorCode.IoError, ShiraReader.ValidateFile(dir.File("missing.shira")).Issues[0].Code);
         Assert.Equal(ShiraErrorCode.FileTooSmall, ShiraReader.ValidateFile(empty).Issues[0].Code);

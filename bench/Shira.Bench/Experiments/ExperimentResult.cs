@@ -1,4 +1,6 @@
-namespace Shira.Training.Experiments;
+using Shira.Training.Experiments;
+
+namespace Shira.Bench.Experiments;
 
 /// <summary>One (task, method) cell of the experiment.</summary>
 /// <param name="Task">Task name.</param>
@@ -8,8 +10,10 @@ namespace Shira.Training.Experiments;
 /// <param name="Fused">Held-out score of base + all of this method's task adapters fused.</param>
 /// <param name="SharedEnergyShare">SHiRA: share of this adapter's Σv² on positions another task's adapter also
 /// changes (from the runtime's fuse report); null for LoRA, whose deltas are dense.</param>
+/// <param name="LearningRate">The learning rate chosen on the validation split.</param>
+/// <param name="Sweep">Every learning rate tried: its validation score.</param>
 public sealed record ExperimentCell(string Task, string Method, TrainOutcome Training, TaskScore Single, TaskScore Fused,
-    double? SharedEnergyShare)
+    double? SharedEnergyShare, double LearningRate, IReadOnlyList<SweepPoint> Sweep)
 {
     /// <summary>Exact-match accuracy lost by fusing (single − fused), in fraction points.</summary>
     public double ConceptLoss => Single.Accuracy - Fused.Accuracy;
@@ -25,9 +29,15 @@ public sealed record ExperimentCell(string Task, string Method, TrainOutcome Tra
 /// <param name="TotalSeconds">Wall time.</param>
 public sealed record ExperimentResult(ExperimentOptions Options, double PretrainSeconds,
     IReadOnlyDictionary<string, TaskScore> BaseScores, IReadOnlyList<ExperimentCell> Cells,
-    IReadOnlyList<MemoryProbeRun> MemoryProbe, Models.LlamaConfig? MemoryProbeConfig, double TotalSeconds);
+    IReadOnlyList<MemoryProbeRun> MemoryProbe, Shira.Training.Models.LlamaConfig? MemoryProbeConfig, double TotalSeconds);
 
 /// <summary>One memory-probe run.</summary>
 /// <param name="Method">Method.</param>
 /// <param name="Training">What training reported.</param>
 public sealed record MemoryProbeRun(string Method, TrainOutcome Training);
+
+/// <summary>One learning rate of a (task, method) sweep.</summary>
+/// <param name="LearningRate">Learning rate.</param>
+/// <param name="Validation">Score on the validation split.</param>
+/// <param name="FinalLoss">Training loss of the last step.</param>
+public sealed record SweepPoint(double LearningRate, TaskScore Validation, double FinalLoss);

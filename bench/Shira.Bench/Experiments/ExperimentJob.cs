@@ -1,7 +1,8 @@
 using Shira.Format;
+using Shira.Training.Experiments;
 using Shira.Training.Masks;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Bench.Experiments;
 
 /// <summary>One training run of the experiment, in a JSON-friendly form (it crosses to a child process).</summary>
 public sealed record ExperimentJob
@@ -46,7 +47,7 @@ public sealed record ExperimentJob
     public TrainRequest ToRequest()
     {
         var mask = ParseMask(Method);
-        if (mask is null && Method != "lora") ShiraErrors.Throw(ShiraErrorCode.Usage, $"unknown experiment method '{Method}'");
+        if (mask is null && Method != "lora") throw new InvalidOperationException($"unknown experiment method '{Method}'");
         return new TrainRequest
         {
             BasePath = BasePath,

@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Shira.Runtime;
 using Shira.Training.Data;
+using Shira.Training.Experiments;
 using Shira.Training.Models;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Bench.Experiments;
 
 /// <summary>
 /// The paper's claims in miniature: pretrain a tiny LLaMA on a task mixture, tune one adapter per task with each
@@ -44,6 +45,7 @@ public static class ExperimentSuite
         var config = ReadConfig(basePath);
 
         var evalSets = new Dictionary<string, TokenDataset>(StringComparer.Ordinal);
+        var validationSets = new Dictionary<string, TokenDataset>(StringComparer.Ordinal);
         var baseScores = new Dictionary<string, TaskScore>(StringComparer.Ordinal);
         using (var baseModel = LlamaCheckpoint.Load(basePath, config))
         {
@@ -52,6 +54,7 @@ public static class ExperimentSuite
                 var task = SequenceTask.Find(options.Tasks[i])
                     ?? throw new ArgumentException($"unknown task '{options.Tasks[i]}'", nameof(options));
                 evalSets[task.Name] = TokenDataset.ForTask(task, options.EvalExamples, TaskSeed(options, i), "eval");
+                validationSets[task.Name] = TokenDataset.ForTask(task, options.ValidationExamples, TaskSeed(options, i), "validation");
                 baseScores[task.Name] = TaskEvaluator.Evaluate(baseModel, evalSets[task.Name]);
                 log(string.Create(CultureInfo.InvariantCulture, $"base on {task.Name}: exact match {baseScores[task.Name].Accuracy:P1}"));
             }
@@ -62,25 +65,50 @@ public static class ExperimentSuite
         {
             bool lora = method == "lora";
             var outputs = new List<string>();
-            var trained = new List<(string Task, TrainOutcome Outcome, TaskScore Single)>();
+            var trained = new List<(string Task, TrainOutcome Outcome, TaskScore Single, double Lr, IReadOnlyList<SweepPoint> Sweep)>();
             for (int i = 0; i < options.Tasks.Count; i++)
             {
                 string task = options.Tasks[i];
                 string output = Path.Combine(options.WorkDir, $"{task}.{method}" + (lora ? "" : ".shira"));
-                var job = new ExperimentJob
+                var sweep = new List<SweepPoint>();
+                (TrainOutcome Outcome, string Path, SweepPoint Point)? best = null;
+                for (int l = 0; l < options.LearningRates.Count; l++)
                 {
-                    Task = task, Method = method, Rank = options.Rank, Steps = options.Steps,
-                    LearningRate = lora ? options.LoraLearningRate : options.ShiraLearningRate, BatchSize = options.BatchSize,
-                    Seed = TaskSeed(options, i), Threads = options.Threads, BasePath = basePath, OutputPath = output,
-                    TrainExamples = options.TrainExamples, EvalExamples = 0,
-                };
-                log($"training {method} on {task}");
-                var outcome = train(job);
+                    double lr = options.LearningRates[l];
+                    string candidate = Path.Combine(options.WorkDir, $"{task}.{method}.lr{l}" + (lora ? "" : ".shira"));
+                    var job = new ExperimentJob
+                    {
+                        Task = task, Method = method, Rank = options.Rank, Steps = options.Steps,
+                        LearningRate = lr, BatchSize = options.BatchSize,
+                        Seed = TaskSeed(options, i), Threads = options.Threads, BasePath = basePath, OutputPath = candidate,
+                        TrainExamples = options.TrainExamples, EvalExamples = 0,
+                    };
+                    log(string.Create(CultureInfo.InvariantCulture, $"training {method} on {task}, lr {lr}"));
+                    TrainOutcome outcome;
+                    try
+                    {
+                        outcome = train(job);
+                    }
+                    catch (InvalidOperationException e) when (e.Message.Contains("SHIRA-E7001", StringComparison.Ordinal))
+                    {
+                        // A diverging learning rate is a result of the sweep, not a failure of the experiment.
+                        log("  diverged");
+                        sweep.Add(new SweepPoint(lr, new TaskScore(double.PositiveInfinity, 0, 0), double.NaN));
+                        continue;
+                    }
+                    var validation = Score(basePath, config, lora, [candidate], validationSets[task]);
+                    var point = new SweepPoint(lr, validation, outcome.FinalLoss);
+                    sweep.Add(point);
+                    log(string.Create(CultureInfo.InvariantCulture,
+                        $"  {outcome.TrainableParameters} parameters, loss {outcome.InitialLoss:F3} → {outcome.FinalLoss:F3}, {outcome.MeanStepSeconds * 1000:F1} ms/step, validation exact match {validation.Accuracy:P1}"));
+                    if (best is null || Better(point, best.Value.Point)) best = (outcome, candidate, point);
+                }
+                if (best is null) throw new InvalidOperationException($"{method} on {task} diverged at every learning rate");
+                CopyAdapter(best.Value.Path, output, lora);
                 var single = Score(basePath, config, lora, [output], evalSets[task]);
-                log(string.Create(CultureInfo.InvariantCulture,
-                    $"  {outcome.TrainableParameters} parameters, loss {outcome.InitialLoss:F3} → {outcome.FinalLoss:F3}, {outcome.MeanStepSeconds * 1000:F1} ms/step, exact match {single.Accuracy:P1}"));
+                log(string.Create(CultureInfo.InvariantCulture, $"  best lr {best.Value.Point.LearningRate}: held-out exact match {single.Accuracy:P1}"));
                 outputs.Add(output);
-                trained.Add((task, outcome, single));
+                trained.Add((task, best.Value.Outcome, single, best.Value.Point.LearningRate, sweep));
             }
 
             IReadOnlyList<double?> shared = Enumerable.Repeat<double?>(null, outputs.Count).ToArray();
@@ -92,12 +120,12 @@ public static class ExperimentSuite
             }
             for (int i = 0; i < trained.Count; i++)
             {
-                var (task, outcome, single) = trained[i];
+                var (task, outcome, single, lr, sweep) = trained[i];
                 var fused = outputs.Count == 1 ? single
                     : lora ? Score(basePath, config, true, outputs, evalSets[task])
                     : Score(basePath, config, false, [fusedPath], evalSets[task]);
                 log(string.Create(CultureInfo.InvariantCulture, $"  fused {method} on {task}: exact match {fused.Accuracy:P1} (alone {single.Accuracy:P1})"));
-                cells.Add(new ExperimentCell(task, method, outcome, single, fused, shared[i]));
+                cells.Add(new ExperimentCell(task, method, outcome, single, fused, shared[i], lr, sweep));
             }
         }
         var (probe, probeConfig) = RunMemoryProbe(options, train, log);
@@ -128,7 +156,7 @@ public static class ExperimentSuite
             var outcome = train(new ExperimentJob
             {
                 Task = options.Tasks[0], Method = method, Rank = options.MemoryProbeRank, Steps = options.MemoryProbeSteps,
-                LearningRate = lora ? options.LoraLearningRate : options.ShiraLearningRate, BatchSize = options.BatchSize,
+                LearningRate = options.LearningRates[0], BatchSize = options.BatchSize,
                 Seed = options.Seed, Threads = options.Threads, BasePath = probeBase,
                 OutputPath = Path.Combine(options.WorkDir, $"memory.{method}" + (lora ? "" : ".shira")),
                 TrainExamples = 512, EvalExamples = 0,
@@ -184,15 +212,27 @@ public static class ExperimentSuite
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         string pretrained = result.PretrainSeconds > 0 ? string.Create(inv, $"{result.PretrainSeconds:F0} s") : "reused";
-        sb.AppendLine(inv, $"Tiny LLaMA ({TrainRequest.TinyConfig.NumHiddenLayers} layers, width {TrainRequest.TinyConfig.HiddenSize}, byte vocabulary), pretrained {o.PretrainSteps} steps on {TrainRequest.SequenceTaskMixture} ({pretrained}); adapters on q,k,v,o,gate,up,down at LoRA r={o.Rank} budget, {o.Steps} steps, batch {o.BatchSize}, lr SHiRA {o.ShiraLearningRate.ToString(inv)} / LoRA {o.LoraLearningRate.ToString(inv)}, {o.Threads} thread(s), {o.EvalExamples} held-out examples per task. Total {result.TotalSeconds:F0} s.");
+        sb.AppendLine(inv, $"Tiny LLaMA ({TrainRequest.TinyConfig.NumHiddenLayers} layers, width {TrainRequest.TinyConfig.HiddenSize}, byte vocabulary), pretrained {o.PretrainSteps} steps on {TrainRequest.SequenceTaskMixture} ({pretrained}); adapters on q,k,v,o,gate,up,down at LoRA r={o.Rank} budget, {o.Steps} steps, batch {o.BatchSize}, learning rates {string.Join(", ", o.LearningRates.Select(l => l.ToString(inv)))} for every method (best on {o.ValidationExamples} validation examples), {o.Threads} thread(s), {o.EvalExamples} held-out examples per task. Total {result.TotalSeconds:F0} s.");
         sb.AppendLine();
-        sb.AppendLine("| Task | Method | Trainable | Train loss (first → last) | Eval loss | Exact match | Fused exact match | Concept loss | Shared Σv² | ms/step | Peak RSS MiB | Δ RSS in loop MiB | Adapter state KiB |");
-        sb.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| Task | Method | Best lr | Trainable | Train loss (first → last) | Eval loss | Exact match | Fused exact match | Concept loss | Shared Σv² | ms/step | Peak RSS MiB |");
+        sb.AppendLine("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var c in result.Cells)
         {
             var t = c.Training;
             sb.AppendLine(inv,
-                $"| {c.Task} | {Label(c.Method)} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Single.Accuracy:P1} | {c.Fused.Accuracy:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} | {(t.PeakRssBytes - t.StartRssBytes) / 1048576.0:F1} | {t.AdapterStateBytes / 1024.0:F1} |");
+                $"| {c.Task} | {Label(c.Method)} | {c.LearningRate} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Single.Accuracy:P1} | {c.Fused.Accuracy:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("Learning-rate sweep, validation exact match (validation loss):");
+        sb.AppendLine();
+        sb.AppendLine("| Task | Method | " + string.Join(" | ", o.LearningRates.Select(l => "lr " + l.ToString(inv))) + " |");
+        sb.AppendLine("|---|---|" + string.Concat(o.LearningRates.Select(_ => "---:|")));
+        foreach (var c in result.Cells)
+        {
+            sb.Append(inv, $"| {c.Task} | {Label(c.Method)} |");
+            foreach (var p in c.Sweep)
+                sb.Append(double.IsInfinity(p.Validation.Loss) ? " diverged |" : string.Create(inv, $" {p.Validation.Accuracy:P1} ({p.Validation.Loss:F3}) |"));
+            sb.AppendLine();
         }
         sb.AppendLine();
         sb.Append("Base model exact match: ");
@@ -224,6 +264,22 @@ public static class ExperimentSuite
             }
         }
         return sb.ToString();
+    }
+
+    // Higher validation exact match wins; ties go to the lower validation loss.
+    private static bool Better(SweepPoint a, SweepPoint b) =>
+        a.Validation.Accuracy > b.Validation.Accuracy ||
+        (a.Validation.Accuracy == b.Validation.Accuracy && a.Validation.Loss < b.Validation.Loss);
+
+    private static void CopyAdapter(string from, string to, bool folder)
+    {
+        if (!folder)
+        {
+            File.Copy(from, to, overwrite: true);
+            return;
+        }
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)), overwrite: true);
     }
 
     private static string Label(string method) => method == "lora" ? "LoRA" : "SHiRA-" + method;
