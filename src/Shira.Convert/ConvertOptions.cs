@@ -27,8 +27,8 @@ public sealed record ConvertOptions
     internal void Validate()
     {
         if (Mode == SparsifyMode.Density && !(Density > 0 && Density <= 1))
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"density must be in (0, 1], got {Density}");
+            throw new ArgumentOutOfRangeException(nameof(Density), $"density must be in (0, 1], got {Density}");
         if (Mode == SparsifyMode.Energy && !(Energy > 0 && Energy <= 1))
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"energy must be in (0, 1], got {Energy}");
+            throw new ArgumentOutOfRangeException(nameof(Energy), $"energy must be in (0, 1], got {Energy}");
     }
 }

@@ -12,11 +12,17 @@ public sealed partial class BaseModel
 {
     private ParallelOptions Parallelism => new() { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) };
 
-    private unsafe AppliedAdapter ApplyCore(ShiraReader adapter, float scale)
+    /// <summary>Applies <paramref name="adapter"/> with <paramref name="scale"/> and pushes it on the stack. Every
+    /// target is checked first (<see cref="BaseCompatibility"/>) and every index decoded and range-checked before
+    /// the first write; the originals of the touched positions are kept for <see cref="Revert"/>. For an
+    /// <see cref="Semantics.Add"/> entry each position becomes round(f32(W) + f32(s·v)) in the base dtype, where
+    /// s = entry scale × <paramref name="scale"/>; a <see cref="Semantics.Replace"/> entry writes round(v) and
+    /// ignores the scale. In-place: journaled, durable when this returns.</summary>
+    public unsafe AppliedAdapter Apply(ShiraReader adapter, float scale = 1f)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(adapter);
-        if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"scale {scale} is not finite");
         BaseCompatibility.CheckCore(adapter, new ModelTensorSource(this), _options.VerifyFingerprint);
         var entries = PreparedEntry.PrepareAll(adapter, GetTensor, scale, _options.MaxDegreeOfParallelism, pooled: true);
         // Indices and originals live until the adapter is reverted; pooled, so apply/revert cycles do not churn the GC.
@@ -70,7 +76,9 @@ public sealed partial class BaseModel
         return applied;
     }
 
-    private unsafe AppliedAdapter RevertCore()
+    /// <summary>Pops the top adapter and restores its originals: the base is bit-identical to the state before it
+    /// was applied. Throws <see cref="ShiraErrorCode.NotApplied"/> when the stack is empty.</summary>
+    public unsafe AppliedAdapter Revert()
     {
         ThrowIfDisposed();
         if (_applied.Count == 0)
@@ -105,19 +113,33 @@ public sealed partial class BaseModel
         });
     }
 
-    /// <summary>A slice of a switch: kind 0 = revert a range of an A-only tensor, 1 = apply a range of a B-only entry,
-    /// 2 = a window of positions of a tensor both touch (A's range [A0, A0+NA) and B's [B0, B0+NB) cover it).</summary>
-    private readonly record struct SwitchItem(int Kind, int Index, int A0, int NA, int B0, int NB);
+    /// <summary>What one slice of a switch does.</summary>
+    private enum SwitchKind
+    {
+        /// <summary>Revert A's range [A0, A0+NA) of a tensor only the old adapter touches.</summary>
+        RevertOnly,
+        /// <summary>Apply B's range [B0, B0+NB) of a tensor only the new adapter touches.</summary>
+        ApplyOnly,
+        /// <summary>A window of a tensor both touch: A's [A0, A0+NA) and B's [B0, B0+NB) cover the same positions.</summary>
+        Both,
+    }
+
+    /// <summary>A slice of a switch; <see cref="Index"/> is A's tensor for <see cref="SwitchKind.RevertOnly"/>, else B's entry.</summary>
+    private readonly record struct SwitchItem(SwitchKind Kind, int Index, int A0, int NA, int B0, int NB);
 
     /// <summary>B positions per window of a shared tensor: small enough that the lines a window touches stay in L2
     /// between restoring A's originals and applying B.</summary>
     private const int SwitchWindow = 4096;
 
-    private unsafe AppliedAdapter SwitchCore(ShiraReader to, float scale)
+    /// <summary>Replaces the top adapter by <paramref name="to"/> in one pass over the union of both supports:
+    /// positions only the old adapter touched get their originals back, positions of <paramref name="to"/> get
+    /// original + delta (from the original, not the modified value). The result equals <see cref="Revert"/> then
+    /// <see cref="Apply"/> bit for bit.</summary>
+    public unsafe AppliedAdapter Switch(ShiraReader to, float scale = 1f)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(to);
-        if (!float.IsFinite(scale)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"scale {scale} is not finite");
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"scale {scale} is not finite");
         if (_applied.Count == 0)
             throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base, so there is nothing to switch from", Path);
         var from = _applied[^1];
@@ -137,27 +159,27 @@ public sealed partial class BaseModel
             if (pairedA[e] < 0)
             {
                 for (int s = 0; s < entries[e].Indices.Count; s += WorkItem.Chunk)
-                    items.Add(new SwitchItem(1, e, 0, 0, s, Math.Min(WorkItem.Chunk, entries[e].Indices.Count - s)));
+                    items.Add(new SwitchItem(SwitchKind.ApplyOnly, e, 0, 0, s, Math.Min(WorkItem.Chunk, entries[e].Indices.Count - s)));
                 continue;
             }
             aTaken[ai] = true;
             var ia = from.Tensors[ai].Indices;
             var ib = entries[e].Indices;
             int nbTotal = ib.Count;
-            if (nbTotal == 0) { items.Add(new SwitchItem(2, e, 0, ia.Count, 0, 0)); continue; }
+            if (nbTotal == 0) { items.Add(new SwitchItem(SwitchKind.Both, e, 0, ia.Count, 0, 0)); continue; }
             // Windows partition the positions: window j holds B[b0..b1) and every A position in [B[b0], B[b1]).
             for (int b0 = 0; b0 < nbTotal; b0 += SwitchWindow)
             {
                 int b1 = Math.Min(nbTotal, b0 + SwitchWindow);
                 int a0 = b0 == 0 ? 0 : ia.LowerBound(ib[b0]);
                 int a1 = b1 == nbTotal ? ia.Count : ia.LowerBound(ib[b1]);
-                items.Add(new SwitchItem(2, e, a0, a1 - a0, b0, b1 - b0));
+                items.Add(new SwitchItem(SwitchKind.Both, e, a0, a1 - a0, b0, b1 - b0));
             }
         }
         for (int ai = 0; ai < from.Tensors.Count; ai++)
             if (!aTaken[ai])
                 for (int s = 0; s < from.Tensors[ai].Count; s += WorkItem.Chunk)
-                    items.Add(new SwitchItem(0, ai, s, Math.Min(WorkItem.Chunk, from.Tensors[ai].Count - s), 0, 0));
+                    items.Add(new SwitchItem(SwitchKind.RevertOnly, ai, s, Math.Min(WorkItem.Chunk, from.Tensors[ai].Count - s), 0, 0));
         var work = items.ToArray();
         bool inPlace = Mode == BaseOpenMode.InPlace;
 
@@ -169,10 +191,10 @@ public sealed partial class BaseModel
             RunParallel(work.Length, i =>
             {
                 var it = work[i];
-                if (it.Kind == 0) return;
+                if (it.Kind == SwitchKind.RevertOnly) return;
                 var e = entries[it.Index];
                 int es = e.Target.DType.ByteSize();
-                if (it.Kind == 1)
+                if (it.Kind == SwitchKind.ApplyOnly)
                     TensorOps.Gather(e.Target.Data, es, e.Indices, it.B0, it.NB, originalsB[it.Index].AsSpan(it.B0 * es, it.NB * es));
                 else
                 {
@@ -192,12 +214,12 @@ public sealed partial class BaseModel
         RunParallel(work.Length, i =>
         {
             var it = work[i];
-            if (it.Kind != 1)
+            if (it.Kind != SwitchKind.ApplyOnly)
             {
-                var a = from.Tensors[it.Kind == 0 ? it.Index : pairedA[it.Index]];
+                var a = from.Tensors[it.Kind == SwitchKind.RevertOnly ? it.Index : pairedA[it.Index]];
                 int es = a.Target.DType.ByteSize();
                 TensorOps.Scatter(a.Target.Data, es, a.Indices, it.A0, it.NA, a.Originals.AsSpan(it.A0 * es, it.NA * es));
-                if (it.Kind == 0) return;
+                if (it.Kind == SwitchKind.RevertOnly) return;
             }
             var e = entries[it.Index];
             int esb = e.Target.DType.ByteSize();
@@ -284,7 +306,8 @@ public sealed partial class BaseModel
         return new JournalRecord(seq, supersedes, full, name, hash, scale, shards, list);
     }
 
-    internal static ulong HashAdapterFile(ShiraReader adapter) => HashFile(adapter.FilePath);
+    /// <summary>The adapter's content hash, from its map (the same bytes <see cref="HashFile"/> reads from disk).</summary>
+    internal static ulong HashAdapterFile(ShiraReader adapter) => adapter.HashContent();
 
     internal static ulong HashFile(string path)
     {

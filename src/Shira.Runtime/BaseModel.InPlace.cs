@@ -6,7 +6,9 @@ namespace Shira.Runtime;
 
 public sealed partial class BaseModel
 {
-    private static RecoveryResult RecoverCore(string basePath)
+    /// <summary>Rolls back whatever an interrupted in-place operation left (idempotent; safe to run any time) and
+    /// reports the adapters still applied in place. Does nothing when there is no journal.</summary>
+    public static RecoveryResult Recover(string basePath)
     {
         ArgumentNullException.ThrowIfNull(basePath);
         if (!File.Exists(basePath) && !Directory.Exists(basePath))
@@ -16,7 +18,7 @@ public sealed partial class BaseModel
         using (BaseLock.AcquireExclusive(basePath))
             if (!Directory.Exists(JournalStore.PathFor(basePath)))
                 return new RecoveryResult(basePath, false, 0, 0, 0, []);
-        using var model = OpenCore(basePath, BaseOpenMode.InPlace, new BaseModelOptions { AutoRecover = true, VerifyFingerprint = false });
+        using var model = Open(basePath, BaseOpenMode.InPlace, new BaseModelOptions { AutoRecover = true, VerifyFingerprint = false });
         return model.OpenRecovery!;
     }
 

@@ -32,30 +32,43 @@ public sealed partial class BaseModel
     /// <summary>What the last automatic recovery did when this model was opened in place (null otherwise).</summary>
     internal RecoveryResult? OpenRecovery { get; private set; }
 
-    private static unsafe BaseModel OpenCore(string path, BaseOpenMode mode, BaseModelOptions? options)
+    /// <summary>Opens <paramref name="path"/>: a <c>.safetensors</c> file, a <c>*.safetensors.index.json</c>, or a
+    /// folder holding a sharded checkpoint. In <see cref="BaseOpenMode.InPlace"/> an interrupted operation found in
+    /// the journal is rolled back first (see <see cref="BaseModelOptions.AutoRecover"/>) and adapters left applied by
+    /// earlier processes appear on <see cref="Applied"/>; the other modes refuse a base with an interrupted journal
+    /// (<see cref="ShiraErrorCode.RecoveryNeeded"/>).</summary>
+    public static unsafe BaseModel Open(string path, BaseOpenMode mode, BaseModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!Enum.IsDefined(mode)) throw ShiraErrors.Create(ShiraErrorCode.Usage, $"unknown open mode {mode}");
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), $"unknown open mode {mode}");
         options ??= new BaseModelOptions();
-        var files = ShardFiles(path, options.Safetensors);
-        var shards = new MappedShard[files.Count];
-        BaseModel? model = null;
-        bool ok = false;
+        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            Shira.Format.IO.RegularFile.Check(path); // before the lock file is made beside it
+        else if (!File.Exists(path) && !Directory.Exists(path))
+            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
         // Writers exclusive, readers shared, both for the model's lifetime (see BaseLock): taken before the first map,
         // so that a reader never maps a base another process is patching, and two writers never interleave.
         var baseLock = mode == BaseOpenMode.InPlace ? BaseLock.AcquireExclusive(path) : BaseLock.AcquireShared(path);
+        SafetensorsCheckpoint? checkpoint = null;
+        MappedShard[] shards = [];
+        BaseModel? model = null;
+        bool ok = false;
         try
         {
+            // A file, an index JSON or a folder: each shard is mapped with the mode's access and its header parsed
+            // once (the checkpoint also checks the index against the shards and refuses a tensor held by two shards).
+            checkpoint = SafetensorsCheckpoint.OpenMapped(path, options.Safetensors, MappedShard.AccessFor(mode));
+            shards = new MappedShard[checkpoint.Files.Count];
             var tensors = new Dictionary<string, BaseTensor>(StringComparer.Ordinal);
-            for (int s = 0; s < files.Count; s++)
+            for (int s = 0; s < shards.Length; s++)
             {
-                var shard = shards[s] = MappedShard.Open(files[s], mode, options.Safetensors);
+                var shard = shards[s] = MappedShard.From(checkpoint.Files[s], mode);
                 foreach (var t in shard.Header.Tensors)
                 {
                     long offset = shard.Header.DataStart + t.Begin;
                     var bt = new BaseTensor(t.Name, t.DType, t.Shape, t.Numel, shard.Pointer + offset, t.ByteLength, s, offset);
                     if (!tensors.TryAdd(t.Name, bt))
-                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", files[s], t.Name);
+                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", shard.FilePath, t.Name);
                 }
             }
             model = new BaseModel(path, mode, options, shards, tensors) { _lock = baseLock };
@@ -70,28 +83,16 @@ public sealed partial class BaseModel
             {
                 if (model is not null) model.Dispose();
                 else foreach (var s in shards) s?.Dispose();
+                checkpoint?.Dispose(); // the shards not taken over yet
                 baseLock?.Dispose();
             }
         }
     }
 
-    /// <summary>The shard files of a base: the file itself, or those listed by a sharded checkpoint's index.</summary>
-    private static IReadOnlyList<string> ShardFiles(string path, SafetensorsOptions? options)
-    {
-        if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-        {
-            Shira.Format.IO.RegularFile.Check(path); // before the lock file is made beside it
-            return [path];
-        }
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
-        using var checkpoint = SafetensorsCheckpoint.Open(path, options);
-        return checkpoint.Files.Select(f => f.FilePath).ToArray();
-    }
-
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    private void DisposeCore()
+    /// <inheritdoc />
+    public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
@@ -103,7 +104,9 @@ public sealed partial class BaseModel
         _applied.Clear();
     }
 
-    private void SaveAsCore(string path)
+    /// <summary>Writes the current weights (adapters included) to a new safetensors file, atomically; all tensors
+    /// go into one file, with the first shard's <c>__metadata__</c>.</summary>
+    public void SaveAs(string path)
     {
         ThrowIfDisposed();
         var sources = new List<SafetensorsTensorSource>();

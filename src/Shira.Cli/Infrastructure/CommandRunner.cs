@@ -52,8 +52,7 @@ internal static class CommandRunner
         catch (ArgumentException e)
         {
             // A library refusing an argument the parser let through (a value out of its range): a usage error.
-            string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
-            return Fail(ShiraErrorCode.Usage, message, null, null, null);
+            return Fail(ShiraErrorCode.Usage, ArgumentMessage(e), null, null, null);
         }
         catch (OperationCanceledException)
         {
@@ -68,6 +67,17 @@ internal static class CommandRunner
             return exit;
         }
 #pragma warning restore CA1031
+    }
+
+    /// <summary>The message without .NET's " (Parameter 'x')" suffix or "Actual value" line.</summary>
+    internal static string ArgumentMessage(ArgumentException e)
+    {
+        string m = e.Message;
+        int nl = m.IndexOfAny(['\r', '\n']);
+        if (nl >= 0) m = m[..nl];
+        if (e.ParamName is { } p && m.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal))
+            m = m[..^($" (Parameter '{p}')".Length)];
+        return m;
     }
 
     /// <summary>Prints one error in the invocation's form and returns its exit code. Temporary-file names in the

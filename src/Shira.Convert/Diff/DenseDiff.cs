@@ -22,7 +22,7 @@ public static class DenseDiff
     {
         options ??= new DiffOptions();
         if (options.Density is { } dd && !(dd > 0 && dd <= 1))
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"density must be in (0, 1], got {dd}");
+            throw new ArgumentOutOfRangeException(nameof(options), $"density must be in (0, 1], got {dd}");
         using var baseModel = SafetensorsCheckpoint.Open(basePath);
         using var tuned = SafetensorsCheckpoint.Open(tunedPath);
         CheckSameTensors(baseModel, tuned);

@@ -8,7 +8,7 @@ namespace Shira.Convert.Peft;
 /// config is checked, every tensor key is classified, and the tensors are grouped by module. Pickle weights
 /// (<c>adapter_model.bin</c>) are refused: loading them would mean executing code from the file.
 /// </summary>
-public sealed class PeftAdapterFolder : IDisposable
+internal sealed class PeftAdapterFolder : IDisposable
 {
     /// <summary>The config file name PEFT writes.</summary>
     public const string ConfigFileName = "adapter_config.json";

@@ -9,7 +9,7 @@ namespace Shira.Convert.Peft;
 /// (missing keys take PEFT's defaults, unknown keys are ignored, <c>null</c> and <c>[]</c> mean the same), and strict
 /// about anything that would make a merge silently wrong: such configs are refused by <see cref="Parse"/>.
 /// </summary>
-public sealed record PeftConfig
+internal sealed record PeftConfig
 {
     /// <summary>The method.</summary>
     public required PeftType Type { get; init; }

@@ -7,7 +7,7 @@ namespace Shira.Convert.Peft;
 /// PEFT's <c>get_pattern_key</c>: a <c>rank_pattern</c>/<c>alpha_pattern</c> key applies to a module when
 /// <c>re.match(rf"(.*\.)?({key})$", module)</c> succeeds; keys are tried in file order and the first match wins.
 /// </summary>
-public static class PeftPatterns
+internal static class PeftPatterns
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
 

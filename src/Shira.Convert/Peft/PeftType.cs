@@ -1,7 +1,7 @@
 namespace Shira.Convert.Peft;
 
 /// <summary>The PEFT methods this converter understands.</summary>
-public enum PeftType
+internal enum PeftType
 {
     /// <summary>LoRA (including rsLoRA, DoRA, fan_in_fan_out, embedding LoRA, lora_bias).</summary>
     Lora,

@@ -5,7 +5,7 @@ using Shira.Format.Numerics;
 namespace Shira.Convert.Selection;
 
 /// <summary>Top-k selection by magnitude, in O(n) time and one extra buffer of the delta's size.</summary>
-public static class DeltaSelection
+internal static class DeltaSelection
 {
     /// <summary>The number of entries to keep for <paramref name="density"/> of <paramref name="numel"/> (ceil, at least 1 when density &gt; 0).</summary>
     public static long CountForDensity(double density, long numel)

@@ -5,4 +5,4 @@ namespace Shira.Convert.Selection;
 /// <param name="Values">The delta at those positions (f32).</param>
 /// <param name="RelativeError">‖delta − kept (after rounding to the value type)‖_F / ‖delta‖_F (0 for a zero delta).</param>
 /// <param name="EnergyKept">Σ kept² / Σ delta² (1 for a zero delta).</param>
-public sealed record SparseDelta(long[] Indices, float[] Values, double RelativeError, double EnergyKept);
+internal sealed record SparseDelta(long[] Indices, float[] Values, double RelativeError, double EnergyKept);

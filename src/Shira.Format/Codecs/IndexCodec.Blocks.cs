@@ -20,7 +20,7 @@ public static partial class IndexCodec
     public static IndexBlockLayout Check(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, int count)
     {
         CheckNumel(numel);
-        if (count < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"count must not be negative (got {count})");
+        if (count < 0) ArgumentErrors.OutOfRange(nameof(count), $"count must not be negative (got {count})");
         switch (encoding)
         {
             case IndexEncoding.RawU32:

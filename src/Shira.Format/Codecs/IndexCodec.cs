@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -19,11 +20,18 @@ public static partial class IndexCodec
     public static byte[] Encode(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel)
     {
         ValidateInput(indices, numel);
+        return EncodeValidated(encoding, indices, numel);
+    }
+
+    /// <summary><see cref="Encode"/> for indices the caller has already put through <see cref="ValidateInput"/>
+    /// (the writer checks each tensor's indices once).</summary>
+    internal static byte[] EncodeValidated(IndexEncoding encoding, ReadOnlySpan<long> indices, long numel)
+    {
         // The Rice plan (every block's k) is made once and reused for writing.
         byte[]? riceKs = encoding == IndexEncoding.DeltaBitPacked ? new byte[BlockCount(indices.Length)] : null;
         long length = riceKs is null ? LengthOf(encoding, indices, numel) : PlanBitPacked(indices, riceKs);
         if (length > Array.MaxLength)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"{encoding} encoding of {indices.Length} indices needs {length} bytes, more than one array holds");
+            ArgumentErrors.Throw($"{encoding} encoding of {indices.Length} indices needs {length} bytes, more than one array holds");
         var bytes = new byte[length];
         switch (encoding)
         {
@@ -47,6 +55,12 @@ public static partial class IndexCodec
     public static IndexEncoding ChooseSmallest(ReadOnlySpan<long> indices, long numel)
     {
         ValidateInput(indices, numel);
+        return ChooseSmallestValidated(indices, numel);
+    }
+
+    /// <summary><see cref="ChooseSmallest"/> for indices already put through <see cref="ValidateInput"/>.</summary>
+    internal static IndexEncoding ChooseSmallestValidated(ReadOnlySpan<long> indices, long numel)
+    {
         // Candidates in tie-break order; a later one wins only when strictly smaller.
         var best = IndexEncoding.RawU64;
         long bestLength = RawLength(indices.Length, 8);
@@ -65,14 +79,7 @@ public static partial class IndexCodec
     public static void Decode(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, Span<long> destination)
     {
         CheckNumel(numel);
-        switch (encoding)
-        {
-            case IndexEncoding.RawU32: DecodeRawU32(encoded, numel, destination); break;
-            case IndexEncoding.RawU64: DecodeRawU64(encoded, numel, destination); break;
-            case IndexEncoding.DeltaBitPacked: DecodeDelta(BitPackedTag, encoded, numel, destination); break;
-            case IndexEncoding.DeltaVarint: DecodeDelta(VarintTag, encoded, numel, destination); break;
-            default: ThrowNotByteEncoding(encoding); break;
-        }
+        DecodeAny(encoding, encoded, numel, destination);
     }
 
     /// <summary>Decodes as u32; requires <paramref name="numel"/> ≤ 2^32.</summary>
@@ -80,10 +87,20 @@ public static partial class IndexCodec
     {
         CheckNumel(numel);
         if (numel > RawU32MaxNumel)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"a tensor of {numel} elements (more than 2^32) cannot be decoded into u32 indices");
+            ArgumentErrors.Throw($"a tensor of {numel} elements (more than 2^32) cannot be decoded into u32 indices");
+        DecodeAny(encoding, encoded, numel, destination);
+    }
+
+    /// <summary>The one dispatch of both <c>Decode</c> overloads (T is long or uint; the type tests fold away).</summary>
+    private static void DecodeAny<T>(IndexEncoding encoding, ReadOnlySpan<byte> encoded, long numel, Span<T> destination)
+        where T : unmanaged, IBinaryInteger<T>
+    {
         switch (encoding)
         {
-            case IndexEncoding.RawU32: DecodeRawU32(encoded, numel, destination); break;
+            case IndexEncoding.RawU32:
+                if (typeof(T) == typeof(uint)) DecodeRawU32(encoded, numel, MemoryMarshal.Cast<T, uint>(destination));
+                else DecodeRawU32(encoded, numel, MemoryMarshal.Cast<T, long>(destination));
+                break;
             case IndexEncoding.RawU64: DecodeRawU64(encoded, numel, destination); break;
             case IndexEncoding.DeltaBitPacked: DecodeDelta(BitPackedTag, encoded, numel, destination); break;
             case IndexEncoding.DeltaVarint: DecodeDelta(VarintTag, encoded, numel, destination); break;
@@ -108,7 +125,7 @@ public static partial class IndexCodec
         {
             case IndexEncoding.RawU32:
                 if (numel > RawU32MaxNumel)
-                    ShiraErrors.Throw(ShiraErrorCode.Usage, $"RawU32 indices cannot address a tensor of {numel} elements (more than 2^32); use RawU64");
+                    ArgumentErrors.Throw($"RawU32 indices cannot address a tensor of {numel} elements (more than 2^32); use RawU64");
                 return RawLength(indices.Length, 4);
             case IndexEncoding.RawU64: return RawLength(indices.Length, 8);
             case IndexEncoding.DeltaBitPacked: return BitPackedLength(indices);
@@ -121,27 +138,28 @@ public static partial class IndexCodec
 
     private static void CheckNumel(long numel)
     {
-        if (numel < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"numel must not be negative (got {numel})");
+        if (numel < 0) ArgumentErrors.OutOfRange(nameof(numel), $"numel must not be negative (got {numel})");
     }
 
     private static void ThrowNotByteEncoding(IndexEncoding encoding) =>
-        ShiraErrors.Throw(ShiraErrorCode.Usage, encoding == IndexEncoding.Structured
+        ArgumentErrors.Throw(encoding == IndexEncoding.Structured
             ? "Structured index sets have no encoded bytes; use StructuredMask"
             : $"{encoding} is not a byte encoding of an index set");
 
-    /// <summary>Checks an encoder's input: strictly increasing, within [0, numel).</summary>
+    /// <summary>Checks an encoder's input: strictly increasing, within [0, numel); errors name
+    /// <paramref name="tensor"/> when given.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ValidateInput(ReadOnlySpan<long> indices, long numel)
+    internal static void ValidateInput(ReadOnlySpan<long> indices, long numel, string? tensor = null)
     {
         CheckNumel(numel);
         if (indices.IsEmpty) return;
         if (indices[0] < 0)
-            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index 0 is negative ({indices[0]})");
+            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index 0 is negative ({indices[0]})", null, tensor);
         int bad = FirstNotIncreasing(indices);
         if (bad >= 0)
-            ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing, $"index {bad} ({indices[bad]}) is not greater than index {bad - 1} ({indices[bad - 1]})");
+            ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing, $"index {bad} ({indices[bad]}) is not greater than index {bad - 1} ({indices[bad - 1]})", null, tensor);
         if (indices[^1] >= numel)
-            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index {indices.Length - 1} ({indices[^1]}) is not below numel {numel}");
+            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index {indices.Length - 1} ({indices[^1]}) is not below numel {numel}", null, tensor);
     }
 
     /// <summary>The first position i ≥ 1 with a[i] ≤ a[i-1], or -1.</summary>

@@ -67,15 +67,15 @@ public static partial class StructuredMask
     /// <summary>The paper's SHiRA-Struct choice: every <paramref name="stride"/>-th row and column (from 0) plus the diagonal.</summary>
     public static (long[] Rows, long[] Cols) EveryNth(long rows, long cols, long stride)
     {
-        if (rows < 1 || cols < 1) ShiraErrors.Throw(ShiraErrorCode.Usage, $"a [{rows}, {cols}] view has no elements");
-        if (stride < 1) ShiraErrors.Throw(ShiraErrorCode.Usage, $"the stride must be at least 1 (got {stride})");
+        if (rows < 1 || cols < 1) ArgumentErrors.Throw($"a [{rows}, {cols}] view has no elements");
+        if (stride < 1) ArgumentErrors.OutOfRange(nameof(stride), $"the stride must be at least 1 (got {stride})");
         return (Multiples(rows, stride), Multiples(cols, stride));
     }
 
     private static long[] Multiples(long limit, long stride)
     {
         long n = (limit - 1) / stride + 1;
-        if (n > Array.MaxLength) ShiraErrors.Throw(ShiraErrorCode.Usage, $"{n} rows or columns do not fit one array");
+        if (n > Array.MaxLength) ArgumentErrors.Throw($"{n} rows or columns do not fit one array");
         var result = new long[n];
         for (long i = 0; i < n; i++) result[i] = i * stride;
         return result;

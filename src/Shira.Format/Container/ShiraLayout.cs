@@ -8,7 +8,7 @@ namespace Shira.Format.Container;
 /// separated by zero padding, the protobuf manifest (also 64-byte aligned), and a 64-byte trailer at the very end.
 /// All integers are little-endian.
 /// </summary>
-public static class ShiraLayout
+internal static class ShiraLayout
 {
     /// <summary>The format major version this library reads and writes.</summary>
     public const int Major = 1;

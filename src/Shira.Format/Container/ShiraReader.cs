@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using Shira.Format.Codecs;
+using Shira.Format.IO;
 using Shira.Format.Manifest;
 using Shira.Format.Numerics;
 
@@ -44,7 +46,8 @@ public sealed unsafe partial class ShiraReader : IDisposable
     public static ShiraReader Open(string path, ShiraReaderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var map = MappedFile.Open(path);
+        var map = MappedFile.Open(path, MemoryMappedFileAccess.Read, ShiraLayout.MinFileSize, length => ShiraErrors.Create(
+            ShiraErrorCode.FileTooSmall, $"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", path));
         try
         {
             return new ShiraReader(path, options ?? new ShiraReaderOptions(), map.Pointer, map.Length, map);
@@ -87,6 +90,21 @@ public sealed unsafe partial class ShiraReader : IDisposable
         {
             return new ValidationReport(path, [new ValidationIssue(e.Code, e.Message, e.Tensor, e.Offset)]);
         }
+    }
+
+    /// <summary>XXH3-64 of the whole container, taken from the map (the runtime records it for in-place applies, so
+    /// the adapter is not read from disk a second time).</summary>
+    internal ulong HashContent()
+    {
+        ObjectDisposedException.ThrowIf(_owner is null, this);
+        var h = new System.IO.Hashing.XxHash3();
+        for (long done = 0; done < _length;)
+        {
+            int n = (int)Math.Min(1 << 30, _length - done);
+            h.Append(new ReadOnlySpan<byte>(_base + done, n));
+            done += n;
+        }
+        return h.GetCurrentHashAsUInt64();
     }
 
     /// <summary>The path or name the reader was opened with.</summary>
@@ -133,15 +151,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
             StructuredMask.Generate(set.StructRows, set.StructCols, set.RowList, set.ColList, set.Diagonal, dest);
             return;
         }
-        var bytes = SectionData(set.Section, tensor.Name);
-        try
-        {
-            IndexCodec.Decode(set.Encoding, bytes, set.Numel, dest);
-        }
-        catch (ShiraException e)
-        {
-            throw Relocate(e, set.Section, tensor.Name);
-        }
+        DecodeStored(set, tensor.Name, dest);
     }
 
     /// <summary>Decodes indices as u32 (the fast path for tensors with at most 2^32 elements).</summary>
@@ -150,7 +160,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
         int t = Resolve(tensor);
         var set = _model.IndexSets[_model.TensorIndexSet[t]];
         if (set.Numel > 1L << 32)
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"numel {set.Numel} is above 2^32; read the indices as long", _file, tensor.Name);
+            throw ArgumentErrors.ForTensor($"numel {set.Numel} is above 2^32; read the indices as long", tensor.Name);
         var dest = Destination(destination, set.Count, tensor.Name);
         if (set.Section < 0)
         {
@@ -167,14 +177,21 @@ public sealed unsafe partial class ShiraReader : IDisposable
             }
             return;
         }
-        var bytes = SectionData(set.Section, tensor.Name);
+        DecodeStored(set, tensor.Name, dest);
+    }
+
+    /// <summary>Decodes a stored (non-structured) index set; a codec error gets the section's file offset.</summary>
+    private void DecodeStored<T>(IndexSetEntry set, string tensor, Span<T> dest) where T : unmanaged
+    {
+        var bytes = SectionData(set.Section, tensor);
         try
         {
-            IndexCodec.Decode(set.Encoding, bytes, set.Numel, dest);
+            if (typeof(T) == typeof(uint)) IndexCodec.Decode(set.Encoding, bytes, set.Numel, MemoryMarshal.Cast<T, uint>(dest));
+            else IndexCodec.Decode(set.Encoding, bytes, set.Numel, MemoryMarshal.Cast<T, long>(dest));
         }
         catch (ShiraException e)
         {
-            throw Relocate(e, set.Section, tensor.Name);
+            throw Relocate(e, set.Section, tensor);
         }
     }
 
@@ -245,14 +262,13 @@ public sealed unsafe partial class ShiraReader : IDisposable
         int i = tensor.Ordinal;
         if ((uint)i < (uint)_model.Tensors.Length && ReferenceEquals(_model.Tensors[i], tensor)) return i;
         if (_byName.TryGetValue(tensor.Name, out i)) return i; // an equal entry from another reader of the same file
-        throw ShiraErrors.Create(ShiraErrorCode.Usage, $"tensor '{tensor.Name}' does not belong to this reader", _file, tensor.Name);
+        throw new ArgumentException($"tensor '{tensor.Name}' does not belong to this reader ({_file})", nameof(tensor));
     }
 
     private Span<T> Destination<T>(Span<T> destination, long count, string tensor)
     {
         if (destination.Length < count)
-            throw ShiraErrors.Create(ShiraErrorCode.Usage,
-                $"the destination holds {destination.Length} elements but the tensor has {count}", _file, tensor);
+            throw ArgumentErrors.ForTensor($"the destination holds {destination.Length} elements but the tensor has {count}", tensor);
         return destination[..(int)count];
     }
 
@@ -361,62 +377,6 @@ public sealed unsafe partial class ShiraReader : IDisposable
         if (ShiraLayout.Hash(manifest) != mHash)
             throw ShiraErrors.Create(ShiraErrorCode.ManifestChecksum, "the manifest checksum does not match", file, null, (long)mOffset);
         return ManifestReader.Read(manifest, (long)mOffset, major, minor, options, file);
-    }
-
-    /// <summary>A read-only map of a whole file: one view, pointer acquired once, length taken from the file.</summary>
-    private sealed class MappedFile : IDisposable
-    {
-        private MemoryMappedFile? _map;
-        private MemoryMappedViewAccessor? _view;
-        private bool _acquired;
-
-        public byte* Pointer { get; private set; }
-        public long Length { get; private set; }
-
-        public static MappedFile Open(string path)
-        {
-            Shira.Format.IO.RegularFile.Check(path);
-            var m = new MappedFile();
-            FileStream? fs = null;
-            try
-            {
-                fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1);
-                m.Length = fs.Length;
-                if (m.Length < ShiraLayout.MinFileSize)
-                    throw ShiraErrors.Create(ShiraErrorCode.FileTooSmall,
-                        $"{m.Length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", path);
-                m._map = MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-                fs = null; // owned by the map now
-                m._view = m._map.CreateViewAccessor(0, m.Length, MemoryMappedFileAccess.Read);
-                byte* ptr = null;
-                m._view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
-                m._acquired = true;
-                m.Pointer = ptr + m._view.PointerOffset;
-                return m;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                fs?.Dispose();
-                m.Dispose();
-                throw ShiraErrors.Io(path, e);
-            }
-            catch
-            {
-                fs?.Dispose();
-                m.Dispose();
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            if (_acquired) _view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            _acquired = false;
-            _view?.Dispose();
-            _map?.Dispose();
-            _view = null;
-            _map = null;
-        }
     }
 
     private sealed class PinnedMemory(MemoryHandle handle) : IDisposable

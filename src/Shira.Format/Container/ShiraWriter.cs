@@ -32,7 +32,7 @@ public sealed partial class ShiraWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(metadata);
-        if (!output.CanWrite) throw ShiraErrors.Create(ShiraErrorCode.Usage, "the output stream is not writable");
+        if (!output.CanWrite) throw new ArgumentException("the output stream is not writable", nameof(output));
         _output = output;
         _options = CheckOptions(options ?? new ShiraWriterOptions());
         ValidateMetadata(metadata);
@@ -137,11 +137,10 @@ public sealed partial class ShiraWriter : IDisposable
     private void EnsureOpen()
     {
         if (_finished || _failed)
-            throw Usage(_failed ? "a previous write failed; the output is incomplete" : "the writer is finished");
+            throw new InvalidOperationException(_failed ? "a previous write failed; the output is incomplete" : "the writer is finished");
     }
 
-    private static ShiraException Usage(string message, string? tensor = null) =>
-        ShiraErrors.Create(ShiraErrorCode.Usage, message, null, tensor);
+    private static ArgumentException Usage(string message, string? tensor = null) => ArgumentErrors.ForTensor(message, tensor);
 
     private static ValueDType CheckType(TensorSpec spec)
     {
@@ -252,16 +251,8 @@ public sealed partial class ShiraWriter : IDisposable
     {
         if (indices.Length > numel)
             throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"{indices.Length} indices for {numel} elements", null, name);
-        long previous = -1;
-        for (int i = 0; i < indices.Length; i++)
-        {
-            long v = indices[i];
-            if (v < 0 || v >= numel)
-                throw ShiraErrors.Create(ShiraErrorCode.IndexOutOfRange, $"index {i} = {v} is outside [0, {numel})", null, name);
-            if (v <= previous)
-                throw ShiraErrors.Create(ShiraErrorCode.IndexNotIncreasing, $"index {i} = {v} does not increase (previous {previous})", null, name);
-            previous = v;
-        }
+        // The one check of a tensor's indices on the write path: the codec calls below trust it.
+        IndexCodec.ValidateInput(indices, numel, name);
     }
 
     private static void CheckMask(MaskInfo m, long rows, long cols, string name)
@@ -285,7 +276,7 @@ public sealed partial class ShiraWriter : IDisposable
     private static ShiraWriterOptions CheckOptions(ShiraWriterOptions options)
     {
         if (options.IndexEncoding == IndexEncoding.Structured || !Enum.IsDefined(options.IndexEncoding))
-            throw ShiraErrors.Create(ShiraErrorCode.Usage,
+            throw new ArgumentException(
                 $"ShiraWriterOptions.IndexEncoding must be Auto or a byte encoding, not {options.IndexEncoding} (structured masks are chosen per tensor)");
         return options;
     }
@@ -313,12 +304,12 @@ public sealed partial class ShiraWriter : IDisposable
                 : "the indices are not the union of the mask's rows, columns and diagonal", null, name);
         bool forced = spec.IndexEncoding == IndexEncoding.Auto && _options.IndexEncoding != IndexEncoding.Auto;
         var encoding = spec.IndexEncoding != IndexEncoding.Auto ? spec.IndexEncoding
-            : !forced ? IndexCodec.ChooseSmallest(indices, numel)
+            : !forced ? IndexCodec.ChooseSmallestValidated(indices, numel)
             : _options.IndexEncoding == IndexEncoding.RawU32 && numel > IndexCodec.RawU32MaxNumel ? IndexEncoding.RawU64
             : _options.IndexEncoding;
         if (encoding == IndexEncoding.RawU32 && numel > IndexCodec.RawU32MaxNumel)
             throw Usage($"raw u32 indices cannot address {numel} elements", name);
-        byte[] encoded = IndexCodec.Encode(encoding, indices, numel);
+        byte[] encoded = IndexCodec.EncodeValidated(encoding, indices, numel);
         if (encoded.LongLength > ManifestLimits.MaxSectionBytes)
             throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"the encoded indices exceed {ManifestLimits.MaxSectionBytes} bytes", null, name);
         var k = IndexSetKey.Stream(numel, encoding, indices.Length, encoded);

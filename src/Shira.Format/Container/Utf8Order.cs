@@ -5,7 +5,7 @@ namespace Shira.Format.Container;
 /// Unicode code point order (unlike <see cref="StringComparer.Ordinal"/>, which compares UTF-16 code units and
 /// differs for characters above U+FFFF). For ASCII names both orders agree.
 /// </summary>
-public sealed class Utf8Order : IComparer<string>
+internal sealed class Utf8Order : IComparer<string>
 {
     /// <summary>The comparer.</summary>
     public static Utf8Order Instance { get; } = new();

@@ -175,7 +175,7 @@ public enum ShiraErrorCode
     // ---- 9xxx: I/O and usage ------------------------------------------------------------------
     /// <summary>The file could not be opened, read or written.</summary>
     IoError = 9001,
-    /// <summary>Bad command-line or API arguments.</summary>
+    /// <summary>Bad command-line arguments (the CLI's code; a library given a bad argument throws an <see cref="ArgumentException"/>, which the CLI reports under this code).</summary>
     Usage = 9002,
     /// <summary>A path given as a file is not a regular file (a directory, FIFO, socket or device).</summary>
     NotRegularFile = 9003,

@@ -1,7 +1,7 @@
 namespace Shira.Format.Manifest;
 
 /// <summary>Hard limits of format v1 (spec/SPEC.md §8), independent of reader options.</summary>
-public static class ManifestLimits
+internal static class ManifestLimits
 {
     /// <summary>Largest stored or decoded length of one section: 2^31 − 64 bytes, so every section fits one span.</summary>
     public const long MaxSectionBytes = int.MaxValue - 63;

@@ -1,3 +1,4 @@
+using System.IO.MemoryMappedFiles;
 using System.Text;
 using System.Text.Json;
 
@@ -7,7 +8,8 @@ public sealed partial class SafetensorsCheckpoint
 {
     /// <summary>Opens a sharded checkpoint from its <c>*.safetensors.index.json</c>: every name in <c>weight_map</c>
     /// must be in the shard it names, shard paths stay inside the index's folder, and no tensor is in two shards.</summary>
-    private static SafetensorsCheckpoint OpenIndex(string givenPath, string indexPath, SafetensorsOptions? options)
+    private static SafetensorsCheckpoint OpenIndex(string givenPath, string indexPath, SafetensorsOptions? options,
+        MemoryMappedFileAccess access)
     {
         long cap = (options ?? SafetensorsOptions.Default).MaxHeaderBytes;
         byte[] json;
@@ -55,7 +57,7 @@ public sealed partial class SafetensorsCheckpoint
         int opened = 0;
         try
         {
-            for (; opened < files.Length; opened++) files[opened] = SafetensorsFile.Open(shardOrder[opened], options);
+            for (; opened < files.Length; opened++) files[opened] = SafetensorsFile.OpenMapped(shardOrder[opened], options, access);
             foreach (var (name, shard, at) in weightMap)
             {
                 var file = files[shardIndex[shard]];

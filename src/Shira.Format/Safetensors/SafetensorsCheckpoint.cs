@@ -1,3 +1,5 @@
+using System.IO.MemoryMappedFiles;
+
 namespace Shira.Format.Safetensors;
 
 /// <summary>
@@ -27,19 +29,24 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
     }
 
     /// <summary>Opens a file, an index JSON, or a folder.</summary>
-    public static SafetensorsCheckpoint Open(string path, SafetensorsOptions? options = null)
+    public static SafetensorsCheckpoint Open(string path, SafetensorsOptions? options = null) =>
+        OpenMapped(path, options, MemoryMappedFileAccess.Read);
+
+    /// <summary>Opens with the given map access: the runtime maps a base's shards copy-on-write or read-write here,
+    /// so each shard is mapped and its header parsed once.</summary>
+    internal static SafetensorsCheckpoint OpenMapped(string path, SafetensorsOptions? options, MemoryMappedFileAccess access)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path)) return OpenFolder(path, options);
+        if (Directory.Exists(path)) return OpenFolder(path, options, access);
         if (!File.Exists(path))
             throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
-        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return OpenIndex(path, path, options);
-        return OpenSingle(path, path, options);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return OpenIndex(path, path, options, access);
+        return OpenSingle(path, path, options, access);
     }
 
-    private static SafetensorsCheckpoint OpenSingle(string givenPath, string file, SafetensorsOptions? options)
+    private static SafetensorsCheckpoint OpenSingle(string givenPath, string file, SafetensorsOptions? options, MemoryMappedFileAccess access)
     {
-        var opened = SafetensorsFile.Open(file, options);
+        var opened = SafetensorsFile.OpenMapped(file, options, access);
         try
         {
             return FromShards(givenPath, null, null, [opened]);
@@ -108,21 +115,21 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
         foreach (var f in _files) f.Dispose();
     }
 
-    private static SafetensorsCheckpoint OpenFolder(string folder, SafetensorsOptions? options)
+    private static SafetensorsCheckpoint OpenFolder(string folder, SafetensorsOptions? options, MemoryMappedFileAccess access)
     {
         var indexes = Directory.GetFiles(folder, "*.safetensors.index.json");
-        if (indexes.Length == 1) return OpenIndex(folder, indexes[0], options);
+        if (indexes.Length == 1) return OpenIndex(folder, indexes[0], options, access);
         if (indexes.Length > 1)
         {
             // transformers' own name wins; anything else is ambiguous.
             string preferred = System.IO.Path.Combine(folder, "model.safetensors.index.json");
-            if (File.Exists(preferred)) return OpenIndex(folder, preferred, options);
+            if (File.Exists(preferred)) return OpenIndex(folder, preferred, options, access);
             Array.Sort(indexes, StringComparer.Ordinal);
             throw ShiraErrors.Create(ShiraErrorCode.SafetensorsBadIndex,
                 $"the folder holds several shard indexes ({string.Join(", ", indexes.Select(System.IO.Path.GetFileName))}); pass one of them", folder);
         }
         var files = Directory.GetFiles(folder, "*.safetensors");
-        if (files.Length == 1) return OpenSingle(folder, files[0], options);
+        if (files.Length == 1) return OpenSingle(folder, files[0], options, access);
         Array.Sort(files, StringComparer.Ordinal);
         throw ShiraErrors.Create(ShiraErrorCode.SafetensorsBadIndex, files.Length == 0
                 ? "the folder holds no .safetensors file and no *.safetensors.index.json"

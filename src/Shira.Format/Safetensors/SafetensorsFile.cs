@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using Shira.Format.IO;
 
 namespace Shira.Format.Safetensors;
 
@@ -8,73 +9,48 @@ namespace Shira.Format.Safetensors;
 /// truncating the file while it is mapped is outside what a map can guard against.</remarks>
 public sealed unsafe partial class SafetensorsFile : IDisposable
 {
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private MappedFile? _map;
     private readonly long _length;
     private byte* _base;
 
-    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, long length, SafetensorsHeader header)
+    private SafetensorsFile(MappedFile map, SafetensorsHeader header)
     {
-        FilePath = path;
+        FilePath = map.FilePath;
         _map = map;
-        _view = view;
-        _base = basePointer;
-        _length = length;
+        _base = map.Pointer;
+        _length = map.Length;
         Header = header;
     }
 
     /// <summary>Maps and validates a file.</summary>
-    public static SafetensorsFile Open(string path, SafetensorsOptions? options = null)
+    public static SafetensorsFile Open(string path, SafetensorsOptions? options = null) =>
+        OpenMapped(path, options, MemoryMappedFileAccess.Read);
+
+    /// <summary>Maps a file with the given access (the runtime maps bases copy-on-write or read-write) and parses its
+    /// header once.</summary>
+    internal static SafetensorsFile OpenMapped(string path, SafetensorsOptions? options, MemoryMappedFileAccess access)
     {
         ArgumentNullException.ThrowIfNull(path);
-        IO.RegularFile.Check(path);
-        FileStream stream;
+        // Also covers the empty file, which cannot be mapped at all.
+        var map = MappedFile.Open(path, access, SafetensorsHeader.LengthPrefixBytes, length => ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall,
+            $"the file is {length} bytes long; a safetensors file starts with an 8-byte header length", path, null, 0));
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw ShiraErrors.Io(path, ex);
-        }
-
-        MemoryMappedFile? map = null;
-        MemoryMappedViewAccessor? view = null;
-        byte* pointer = null;
-        try
-        {
-            // The length comes from the file itself: the view's Capacity is rounded up to whole pages.
-            long length = stream.Length;
-            if (length < SafetensorsHeader.LengthPrefixBytes)
-            {
-                // Also covers the empty file, which cannot be mapped at all.
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall,
-                    $"the file is {length} bytes long; a safetensors file starts with an 8-byte header length", path, null, 0);
-            }
-            map = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read,
-                HandleInheritability.None, leaveOpen: false);
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            // Capacity is only a sanity check here (it is page-rounded): a file truncated between stat and map is refused.
-            if (view.Capacity < length)
-                throw ShiraErrors.Create(ShiraErrorCode.IoError, "the file changed while it was being opened", path);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            byte* start = pointer + view.PointerOffset;
-
-            long n = SafetensorsHeader.ReadHeaderLength(new ReadOnlySpan<byte>(start, SafetensorsHeader.LengthPrefixBytes), length, path, options);
+            byte* start = map.Pointer;
+            long n = SafetensorsHeader.ReadHeaderLength(new ReadOnlySpan<byte>(start, SafetensorsHeader.LengthPrefixBytes), map.Length, path, options);
             var header = SafetensorsHeader.Parse(
-                new ReadOnlySpan<byte>(start, SafetensorsHeader.LengthPrefixBytes + (int)n), length, path, options);
-            return new SafetensorsFile(path, map, view, start, length, header);
+                new ReadOnlySpan<byte>(start, SafetensorsHeader.LengthPrefixBytes + (int)n), map.Length, path, options);
+            return new SafetensorsFile(map, header);
         }
-        catch (Exception ex)
+        catch
         {
-            if (pointer != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            view?.Dispose();
-            if (map is not null) map.Dispose();
-            else stream.Dispose();
-            if (ex is IOException or UnauthorizedAccessException) throw ShiraErrors.Io(path, ex);
+            map.Dispose();
             throw;
         }
     }
+
+    /// <summary>The map (the runtime writes through it and flushes it).</summary>
+    internal MappedFile Map => _map ?? throw new ObjectDisposedException(nameof(SafetensorsFile));
 
     /// <summary>The path.</summary>
     public string FilePath { get; }
@@ -127,11 +103,8 @@ public sealed unsafe partial class SafetensorsFile : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_base == null) return;
         _base = null;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
+        Interlocked.Exchange(ref _map, null)?.Dispose();
     }
 
     private byte* Pointer

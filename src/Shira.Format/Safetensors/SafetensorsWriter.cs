@@ -163,8 +163,7 @@ public static partial class SafetensorsWriter
         sb.Append('"');
     }
 
-    private static ShiraException Usage(string message, string? tensor = null) =>
-        ShiraErrors.Create(ShiraErrorCode.Usage, message, null, tensor);
+    private static ArgumentException Usage(string message, string? tensor = null) => ArgumentErrors.ForTensor(message, tensor);
 
     /// <summary>Forwards writes and counts them, so a callback that writes too much or too little is caught.</summary>
     private sealed class CountingStream(Stream inner) : Stream

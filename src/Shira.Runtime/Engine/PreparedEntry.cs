@@ -80,7 +80,7 @@ internal sealed class PreparedEntry
         int nnz = (int)info.Nnz;
         float scale = info.Semantics == Semantics.Replace ? 1f : info.Scale * userScale;
         if (!float.IsFinite(scale))
-            throw ShiraErrors.Create(ShiraErrorCode.Usage, $"the effective scale {info.Scale} × {userScale} is not finite", file, info.Name);
+            throw new ArgumentOutOfRangeException(nameof(userScale), $"the effective scale {info.Scale} × {userScale} of tensor '{info.Name}' in {file} is not finite");
         if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueDType.ByteSize())
             throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", file, info.Name);
         return (nnz, scale);

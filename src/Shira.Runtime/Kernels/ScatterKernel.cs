@@ -80,7 +80,8 @@ internal static unsafe class ScatterKernel
     }
 
     /// <summary>W[i_k] = round(f32(originals[k]) + delta[k]) (or round(delta[k])): the new value computed from the
-    /// recorded original, not from whatever W holds now (journaled in-place apply, switch).</summary>
+    /// recorded original, not from whatever W holds now (journaled in-place apply, switch).
+    /// Its prologue repeats <see cref="Apply{TElem, TRaw, TIdx}"/>'s on purpose: each kernel keeps its loop flat.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyFromOriginals<TElem, TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<float> delta,
         ReadOnlySpan<TRaw> originals, bool replace)

@@ -7,23 +7,24 @@ using Shira.Format.Safetensors;
 namespace Shira.Runtime.Mapping;
 
 /// <summary>
-/// One safetensors file of a base, mapped (private copy-on-write or shared read-write) or read into native memory.
-/// The pointer is acquired once; the length comes from the file, never from the view's capacity (which is rounded
-/// up to a page).
+/// One safetensors file of a base: its map (private copy-on-write or shared read-write), owned by
+/// <see cref="SafetensorsFile"/> and so by Shira.Format's one map owner, or for <see cref="BaseOpenMode.Memory"/> a
+/// copy in native memory taken from the read-only map. The header is the one the file's open parsed.
 /// </summary>
 internal sealed unsafe class MappedShard : IDisposable
 {
-    private FileStream? _stream;
-    private MemoryMappedFile? _map;
-    private MemoryMappedViewAccessor? _view;
+    private SafetensorsFile? _file;
     private void* _native;
 
-    private MappedShard(string path, long length, SafetensorsHeader header, ulong headerHash)
+    private MappedShard(SafetensorsFile file, byte* pointer, void* native)
     {
-        FilePath = path;
-        Length = length;
-        Header = header;
-        HeaderHash = headerHash;
+        FilePath = file.FilePath;
+        Length = file.Length;
+        Header = file.Header;
+        _file = native == null ? file : null;
+        _native = native;
+        Pointer = pointer;
+        HeaderHash = XxHash3.HashToUInt64(new ReadOnlySpan<byte>(pointer, checked((int)Header.DataStart)));
     }
 
     public string FilePath { get; }
@@ -33,95 +34,47 @@ internal sealed unsafe class MappedShard : IDisposable
     public ulong HeaderHash { get; }
     public byte* Pointer { get; private set; }
 
-    public static MappedShard Open(string path, BaseOpenMode mode, SafetensorsOptions? options)
+    /// <summary>The map access a base opened in <paramref name="mode"/> needs (Memory copies from a read-only map).</summary>
+    public static MemoryMappedFileAccess AccessFor(BaseOpenMode mode) => mode switch
     {
-        Shira.Format.IO.RegularFile.Check(path);
-        FileStream? fs = null;
-        MappedShard? shard = null;
+        BaseOpenMode.InPlace => MemoryMappedFileAccess.ReadWrite,
+        BaseOpenMode.CopyOnWrite => MemoryMappedFileAccess.CopyOnWrite,
+        _ => MemoryMappedFileAccess.Read,
+    };
+
+    /// <summary>Takes over <paramref name="file"/> (opened with <see cref="AccessFor"/>): keeps its map, or for
+    /// <see cref="BaseOpenMode.Memory"/> copies it into native memory and closes it.</summary>
+    public static MappedShard From(SafetensorsFile file, BaseOpenMode mode)
+    {
+        if (mode != BaseOpenMode.Memory) return new MappedShard(file, file.Map.Pointer, null);
+        void* native = HugePages.Allocate(file.Length);
         try
         {
-            fs = new FileStream(path, FileMode.Open, mode == BaseOpenMode.InPlace ? FileAccess.ReadWrite : FileAccess.Read,
-                FileShare.Read, 1, FileOptions.None);
-            long length = fs.Length;
-            var (header, hash) = ReadHeader(fs.SafeFileHandle, length, path, options);
-            shard = new MappedShard(path, length, header, hash);
-            switch (mode)
+            byte* from = file.Map.Pointer;
+            for (long done = 0; done < file.Length;)
             {
-                case BaseOpenMode.Memory:
-                    shard._native = HugePages.Allocate(length);
-                    shard.Pointer = (byte*)shard._native;
-                    for (long done = 0; done < length;)
-                    {
-                        int n = (int)Math.Min(1 << 30, length - done);
-                        int got = RandomAccess.Read(fs.SafeFileHandle, new Span<byte>(shard.Pointer + done, n), done);
-                        if (got <= 0) throw ShiraErrors.Create(ShiraErrorCode.IoError, "the file ended while it was being read", path, null, done);
-                        done += got;
-                    }
-                    fs.Dispose();
-                    fs = null;
-                    break;
-                default:
-                    var access = mode == BaseOpenMode.InPlace ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.CopyOnWrite;
-                    shard._stream = fs;
-                    shard._map = MemoryMappedFile.CreateFromFile(fs, null, 0,
-                        access, HandleInheritability.None, leaveOpen: true);
-                    shard._view = shard._map.CreateViewAccessor(0, 0, access);
-                    byte* p = null;
-                    shard._view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-                    shard.Pointer = p + shard._view.PointerOffset;
-                    fs = null;
-                    break;
+                int n = (int)Math.Min(1 << 30, file.Length - done);
+                new ReadOnlySpan<byte>(from + done, n).CopyTo(new Span<byte>((byte*)native + done, n));
+                done += n;
             }
-            var result = shard;
-            shard = null;
-            return result;
+            var shard = new MappedShard(file, (byte*)native, native);
+            file.Dispose();
+            return shard;
         }
-        catch (IOException e) { throw ShiraErrors.Io(path, e); }
-        catch (UnauthorizedAccessException e) { throw ShiraErrors.Io(path, e); }
-        finally
+        catch
         {
-            shard?.Dispose();
-            fs?.Dispose();
+            NativeMemory.AlignedFree(native);
+            throw;
         }
-    }
-
-    internal static (SafetensorsHeader Header, ulong Hash) ReadHeader(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length,
-        string path, SafetensorsOptions? options)
-    {
-        Span<byte> first8 = stackalloc byte[8];
-        if (length < 8 || RandomAccess.Read(handle, first8, 0) != 8)
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall, "the file is shorter than the 8-byte header length", path, null, 0);
-        long n = SafetensorsHeader.ReadHeaderLength(first8, length, path, options);
-        var prefix = new byte[checked(8 + (int)n)];
-        if (RandomAccess.Read(handle, prefix, 0) != prefix.Length)
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall, "the file ended inside the header", path, null, 8);
-        return (SafetensorsHeader.Parse(prefix, length, path, options), XxHash3.HashToUInt64(prefix));
     }
 
     /// <summary>Makes in-place writes durable: msync of the view, then fsync of the file.</summary>
-    public void Flush()
-    {
-        if (_view is null || _stream is null || !_stream.CanWrite) return;
-        try
-        {
-            _view.Flush();
-            _stream.Flush(flushToDisk: true);
-        }
-        catch (IOException e) { throw ShiraErrors.Io(FilePath, e); }
-    }
+    public void Flush() => _file?.Map.Flush();
 
     public void Dispose()
     {
-        if (_view is not null)
-        {
-            if (Pointer != null) _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _view = null;
-        }
-        _map?.Dispose();
-        _map = null;
-        _stream?.Dispose();
-        _stream = null;
+        _file?.Dispose();
+        _file = null;
         if (_native != null)
         {
             NativeMemory.AlignedFree(_native);

@@ -15,8 +15,7 @@ public class IndexCodecRoundTripTests
         {
             if (encoding == IndexEncoding.RawU32 && numel > IndexCodec.RawU32MaxNumel)
             {
-                var ex = Assert.Throws<ShiraException>(() => IndexCodec.Encode(encoding, indices, numel));
-                Assert.Equal(ShiraErrorCode.Usage, ex.Code);
+                Assert.ThrowsAny<ArgumentException>(() => IndexCodec.Encode(encoding, indices, numel));
                 continue;
             }
             byte[] bytes = IndexCodec.Encode(encoding, indices, numel);
@@ -36,8 +35,7 @@ public class IndexCodecRoundTripTests
             }
             else
             {
-                var ex = Assert.Throws<ShiraException>(() => IndexCodec.Decode(encoding, bytes, numel, new uint[indices.Length]));
-                Assert.Equal(ShiraErrorCode.Usage, ex.Code);
+                Assert.ThrowsAny<ArgumentException>(() => IndexCodec.Decode(encoding, bytes, numel, new uint[indices.Length]));
             }
 
             // Unaligned input inside a larger buffer decodes the same.
