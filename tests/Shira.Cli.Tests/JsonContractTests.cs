@@ -131,6 +131,7 @@ public sealed class JsonContractTests
         var applied = OutputSchemas.AssertValid("apply", inPlace.Out);
         Assert.Equal("in-place", (string?)applied["mode"]);
         Assert.Equal(1, (long)applied["stack_depth"]!);
+        Assert.Equal("f32", (string?)applied["adapters"]![0]!["rounded_into"]![0]);
 
         // FROM must be the top adapter: b is not applied.
         OutputSchemas.AssertError("switch", CliHarness.Run("switch", basePath, b, a, "--json"), "SHIRA-E6007", 1);

@@ -72,7 +72,13 @@ internal static class ApplyCommand
             return now;
         });
         report.Summary("mode", "in-place").Summary("base", basePath);
-        report.Json["adapters"] = JsonOutput.Objects(applied, AppliedStackView.Json);
+        report.Json["adapters"] = JsonOutput.Objects(applied, a =>
+        {
+            var entry = AppliedStackView.Json(a);
+            // The base dtypes its values were rounded into (an f32-made adapter on a bf16 copy reports bf16).
+            entry["rounded_into"] = JsonOutput.Strings(a.RoundedInto.Select(Spellings.Of));
+            return entry;
+        });
         AppliedStackView.Add(report, model);
         report.Summary("stack_depth", model.Applied.Count).Summary("seconds", Math.Round(clock.Elapsed.TotalSeconds, 3));
     }
