@@ -12,6 +12,9 @@ namespace Shira.Convert;
 public sealed record ConversionReport(string Source, string Output, string SourceFormat, IReadOnlyList<TensorReport> Tensors,
     IReadOnlyList<string> Notes, long OutputBytes)
 {
+    /// <summary>Things the user should act on (a lossy default budget, an unchecked copy of a base tensor).</summary>
+    public IReadOnlyList<ConversionWarning> Warnings { get; init; } = [];
+
     /// <summary>Entries stored in all tensors.</summary>
     public long TotalNnz => Tensors.Sum(t => t.Nnz);
 

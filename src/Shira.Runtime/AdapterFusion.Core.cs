@@ -33,11 +33,14 @@ public static partial class AdapterFusion
             foreach (var i in inputs) foreach (var t in i.Reader.Tensors) names.Add(t.Name);
             var metadata = BuildMetadata(inputs, adapters, outputPath, options);
             long positions = 0, done = 0;
+            int written = 0;
             ShiraWriter.WriteFile(outputPath, metadata, writer =>
             {
                 foreach (var name in names)
                 {
-                    positions += FuseTensor(name, inputs, adapters, pairs, options, writer);
+                    long p = FuseTensor(name, inputs, adapters, pairs, options, writer);
+                    positions += p;
+                    if (p > 0) written++;
                     progress?.Report(new RuntimeProgress("fuse", ++done, names.Count, name));
                 }
             }, options.Writer);
@@ -51,7 +54,7 @@ public static partial class AdapterFusion
                 }
             var ins = inputs.Select((x, k) => new FuseInput(adapters[k].Path, x.Weight, x.Positions, x.Energy,
                 x.Energy > 0 ? x.SharedEnergy / x.Energy : 0)).ToArray();
-            return new FuseReport(outputPath, ins, report, names.Count, positions);
+            return new FuseReport(outputPath, ins, report, written, positions);
         }
         finally
         {
@@ -64,16 +67,20 @@ public static partial class AdapterFusion
     {
         var members = new List<(int K, ShiraTensorInfo Info, long[] Idx, float[] Delta)>();
         ShiraTensorInfo? first = null;
+        var baseDType = DType.F32;
         for (int k = 0; k < inputs.Count; k++)
         {
             if (!inputs[k].Reader.TryGetTensor(name, out var info)) continue;
             if (info.Semantics != Semantics.Add)
                 throw ShiraErrors.Create(ShiraErrorCode.FuseConflict, "replace entries cannot be fused (only deltas add up)", adapters[k].Path, name);
-            if (first is null) first = info;
-            else if (!BaseCompatibility.ShapeEquals(first.Shape, info.Shape) || first.BaseDType != info.BaseDType)
+            // Deltas add up whatever base dtype each input was made against (an Add entry is not bound to one), so
+            // only the shape must agree; the fused entry records the common base dtype, or F32 when they differ.
+            if (first is null) { first = info; baseDType = info.BaseDType; }
+            else if (!BaseCompatibility.ShapeEquals(first.Shape, info.Shape))
                 throw ShiraErrors.Create(ShiraErrorCode.FuseConflict,
-                    $"'{name}' is {info.BaseDType} [{string.Join(", ", info.Shape)}] here but {first.BaseDType} [{string.Join(", ", first.Shape)}] in an earlier input",
+                    $"'{name}' is [{string.Join(", ", info.Shape)}] here but [{string.Join(", ", first.Shape)}] in an earlier input",
                     adapters[k].Path, name);
+            else if (info.BaseDType != baseDType) baseDType = DType.F32;
             if (info.Nnz > Array.MaxLength / 8)
                 throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"nnz {info.Nnz} is too large to fuse", adapters[k].Path, name);
             var idx = new long[info.Nnz];
@@ -140,11 +147,27 @@ public static partial class AdapterFusion
                 }
                 pairs[ka, kb] = acc;
             }
+        // Positions where the sum is exactly zero once stored (cancelled, or underflowing the value type) change
+        // nothing: they are not stored, and a tensor left with none is omitted.
+        int kept = 0;
+        for (int u = 0; u < union.Length; u++)
+        {
+            if (StoredValue(sum[u], options.ValueDType) == 0f) continue;
+            union[kept] = union[u];
+            sum[kept] = sum[u];
+            kept++;
+        }
+        if (kept == 0) return 0;
+        if (kept < union.Length)
+        {
+            Array.Resize(ref union, kept);
+            Array.Resize(ref sum, kept);
+        }
         var spec = new TensorSpec
         {
             Name = name,
             Shape = first!.Shape,
-            BaseDType = first.BaseDType,
+            BaseDType = baseDType,
             Semantics = Semantics.Add,
             Scale = 1f,
             ValueDType = options.ValueDType,
@@ -153,6 +176,14 @@ public static partial class AdapterFusion
         writer.AddTensor(spec, union, sum);
         return union.Length;
     }
+
+    /// <summary>A value as the writer stores it in <paramref name="type"/> (round to nearest even), widened back.</summary>
+    private static float StoredValue(float v, ValueDType type) => type switch
+    {
+        ValueDType.F16 => Format.Numerics.FloatBits.F16ToSingle(Format.Numerics.FloatBits.SingleToF16(v)),
+        ValueDType.BF16 => Format.Numerics.FloatBits.BF16ToSingle(Format.Numerics.FloatBits.SingleToBF16(v)),
+        _ => v,
+    };
 
     private static long[] MergeUnique(long[] a, long[] b)
     {

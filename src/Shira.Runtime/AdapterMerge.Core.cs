@@ -58,7 +58,13 @@ public static partial class AdapterMerge
             SafetensorsWriter.WriteFile(outputPath, sources, metadata);
             var merged = new MergedAdapter[readers.Count];
             for (int a = 0; a < readers.Count; a++)
-                merged[a] = new MergedAdapter(adapters[a].AdapterPath, adapters[a].Scale, counts[a].Tensors, counts[a].Positions);
+            {
+                var dtypes = new List<DType>();
+                foreach (var t in readers[a].Tensors)
+                    if (checkpoint.TryGetTensor(t.Name, out _, out var bi)) dtypes.Add(bi.DType);
+                merged[a] = new MergedAdapter(adapters[a].AdapterPath, adapters[a].Scale, counts[a].Tensors, counts[a].Positions,
+                    BaseCompatibility.Distinct(dtypes));
+            }
             return new MergeReport(basePath, outputPath, merged, sources.Count, byTensor.Count,
                 new FileInfo(outputPath).Length, sw.Elapsed);
         }

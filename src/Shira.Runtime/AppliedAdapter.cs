@@ -8,6 +8,7 @@ public sealed class AppliedAdapter
 {
     internal AppliedAdapter(string source, string name, float scale, IReadOnlyList<AppliedTensor> tensors, long sequence, ulong sourceHash)
     {
+        RoundedInto = BaseCompatibility.Distinct(tensors.Select(t => t.Target.DType));
         SourceHash = sourceHash;
         Source = source;
         Name = name;
@@ -30,6 +31,10 @@ public sealed class AppliedAdapter
     public long Positions { get; }
     /// <summary>Bytes held for the originals.</summary>
     public long OriginalBytes { get; }
+
+    /// <summary>The base dtypes the adapter's values were rounded into (round(f32(W) + scale·v) per position), distinct
+    /// and ascending; an additive adapter made against an F32 base reports BF16 when applied to a BF16 copy.</summary>
+    public IReadOnlyList<Shira.Format.DType> RoundedInto { get; }
 
     /// <summary>XXH3-64 of the adapter file, recorded for in-place applies (0 when not recorded).</summary>
     public ulong SourceHash { get; }

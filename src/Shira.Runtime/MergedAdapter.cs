@@ -5,4 +5,5 @@ namespace Shira.Runtime;
 /// <param name="Scale">User scale.</param>
 /// <param name="Tensors">Tensors it adapted.</param>
 /// <param name="Positions">Positions it changed.</param>
-public sealed record MergedAdapter(string Path, float Scale, int Tensors, long Positions);
+/// <param name="RoundedInto">The base dtypes its values were rounded into, distinct and ascending.</param>
+public sealed record MergedAdapter(string Path, float Scale, int Tensors, long Positions, IReadOnlyList<Shira.Format.DType> RoundedInto);

@@ -9,12 +9,13 @@ namespace Shira.Runtime;
 /// <summary>Options of <see cref="WeightPatch"/>.</summary>
 public sealed record WeightPatchOptions
 {
-    /// <summary>Refuse a buffer whose dtype differs from the base dtype the entry records (as <c>shira apply</c> does).
-    /// When false, the entry is applied to any f32/f16/bf16 buffer, rounding into the buffer's dtype.</summary>
+    /// <summary>Refuse a buffer whose dtype differs from the base dtype a <see cref="Semantics.Replace"/> entry records
+    /// (as <c>shira apply</c> does: replacements are exact for that dtype; additive entries apply to any f32/f16/bf16
+    /// buffer either way). When false, a Replace entry is also applied to any float buffer, rounding into its dtype.</summary>
     public bool RequireRecordedDType { get; init; } = true;
 
-    /// <summary>Check the buffer against the adapter's base fingerprint for this tensor (shape, dtype and, when
-    /// recorded, the XXH3 content hash), as <c>shira apply</c> does. Turn off when the buffer already holds
+    /// <summary>Check the buffer against the adapter's base fingerprint for this tensor (shape; dtype and XXH3 content
+    /// when a content hash was recorded), as <c>shira apply</c> does. Turn off when the buffer already holds
     /// another adapter (its content then differs from the base the adapter was made for).</summary>
     public bool VerifyFingerprint { get; init; } = true;
 
@@ -108,34 +109,19 @@ public static unsafe class WeightPatch
         if (!adapter.TryGetTensor(tensor.Name, out _))
             throw new ArgumentException($"tensor '{tensor.Name}' does not belong to this adapter", nameof(tensor));
         if (weights == 0) throw new ArgumentNullException(nameof(weights));
-        if (!dtype.IsAdaptable())
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"the weights of '{tensor.Name}' are {dtype}; adapters apply to F32, F16 or BF16 only", adapter.FilePath, tensor.Name);
         long numel = 1;
         foreach (long d in shape)
         {
             if (d < 0) throw new ArgumentException($"shape dimension {d} is negative", nameof(shape));
             numel = checked(numel * d);
         }
-        if (byteLength != checked(numel * dtype.ByteSize()))
+        if (dtype.IsAdaptable() && byteLength != checked(numel * dtype.ByteSize()))
             throw new ArgumentException($"the weights hold {byteLength} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {numel * dtype.ByteSize()}", nameof(byteLength));
-        if (!BaseCompatibility.ShapeEquals(shape, tensor.Shape))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"adapter target '{tensor.Name}' has shape [{string.Join(", ", tensor.Shape)}] but the weights are [{string.Join(", ", shape)}]",
-                adapter.FilePath, tensor.Name);
-        if (options.RequireRecordedDType && dtype != tensor.BaseDType)
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"adapter target '{tensor.Name}' expects {tensor.BaseDType} but the weights are {dtype} (an adapter records the base dtype it was made for; convert it against this base, or allow any dtype)",
-                adapter.FilePath, tensor.Name);
+        // The same entry and fingerprint rules as BaseModel.Apply (one implementation, in BaseCompatibility).
+        BaseCompatibility.CheckTarget(adapter.FilePath, tensor, dtype, shape, bindReplace: options.RequireRecordedDType);
         if (options.VerifyFingerprint) VerifyFingerprint(adapter, tensor, weights, byteLength, dtype, shape);
-        // The entry checks compare against the recorded dtype (already settled above); the kernels get the buffer's.
-        var check = new BaseTensor(tensor.Name, tensor.BaseDType, shape, numel, (byte*)weights, byteLength, 0, 0);
-        var e = PreparedEntry.Prepare(adapter, tensor, check, scale, pooled: true);
-        return new PreparedEntry
-        {
-            Target = new BaseTensor(tensor.Name, dtype, shape, numel, (byte*)weights, byteLength, 0, 0),
-            Info = e.Info, Indices = e.Indices, Scale = e.Scale,
-        };
+        return PreparedEntry.Prepare(adapter, tensor, new BaseTensor(tensor.Name, dtype, shape, numel, (byte*)weights, byteLength, 0, 0),
+            scale, pooled: true);
     }
 
     private static void VerifyFingerprint(ShiraReader adapter, ShiraTensorInfo tensor, nint weights, long byteLength, DType dtype,
@@ -144,11 +130,7 @@ public static unsafe class WeightPatch
         foreach (var fp in adapter.Metadata.BaseFingerprint)
         {
             if (!string.Equals(fp.Name, tensor.Name, StringComparison.Ordinal)) continue;
-            if (!BaseCompatibility.ShapeEquals(shape, fp.Shape) || dtype != fp.DType)
-                throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
-                    $"the weights of '{fp.Name}' are {dtype} [{string.Join(", ", shape)}] but the adapter was made for {fp.DType} [{string.Join(", ", fp.Shape)}]",
-                    adapter.FilePath, fp.Name);
-            if (fp.ContentHash is ulong expected)
+            BaseCompatibility.CheckFingerprint(adapter.FilePath, fp, dtype, shape, () =>
             {
                 var h = new XxHash3();
                 for (long done = 0; done < byteLength;)
@@ -157,12 +139,8 @@ public static unsafe class WeightPatch
                     h.Append(new ReadOnlySpan<byte>((byte*)weights + done, n));
                     done += n;
                 }
-                ulong actual = h.GetCurrentHashAsUInt64();
-                if (actual != expected)
-                    throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
-                        $"the weights of '{fp.Name}' have content hash {actual:x16} but the adapter was made for {expected:x16} (another base or revision, or an adapter is already applied)",
-                        adapter.FilePath, fp.Name);
-            }
+                return h.GetCurrentHashAsUInt64();
+            });
         }
     }
 

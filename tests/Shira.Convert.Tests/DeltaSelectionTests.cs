@@ -14,8 +14,10 @@ public class DeltaSelectionTests
             // Many ties: quantise some values so equal magnitudes occur.
             for (int i = 0; i < delta.Length; i += 3) delta[i] = MathF.Round(delta[i]);
             var sel = DeltaSelection.TopK(delta, k, Format.ValueDType.F32);
-            int expected = Math.Min(k, delta.Length);
+            // Zero values change nothing when added, so they are never kept.
+            int expected = Math.Min(k, delta.Count(x => x != 0));
             Assert.Equal(expected, sel.Indices.Length);
+            Assert.All(sel.Values, v => Assert.NotEqual(0f, v));
             for (int i = 1; i < sel.Indices.Length; i++) Assert.True(sel.Indices[i] > sel.Indices[i - 1]);
             var kept = new HashSet<long>(sel.Indices);
             float minKept = sel.Indices.Length == 0 ? float.PositiveInfinity : sel.Indices.Min(i => Math.Abs(delta[i]));
@@ -40,6 +42,18 @@ public class DeltaSelectionTests
             Assert.True(keptK >= e * total * (1 - 1e-12));
             Assert.True(keptLess < e * total);
         });
+
+    [Fact]
+    public void TopK_drops_values_that_round_to_zero_in_the_value_type()
+    {
+        // 1e-30 is a normal f32 but below the smallest f16 subnormal (about 6e-8): stored as f16 it would be a zero.
+        float[] delta = [0f, 1e-30f, 0.5f, 0f, -0.25f, 0f];
+        var f32 = DeltaSelection.TopK(delta, 6, Format.ValueDType.F32);
+        Assert.Equal([1L, 2, 4], f32.Indices);
+        var f16 = DeltaSelection.TopK(delta, 6, Format.ValueDType.F16);
+        Assert.Equal([2L, 4], f16.Indices);
+        Assert.Empty(DeltaSelection.TopK(new float[12288], 12288, Format.ValueDType.F32).Indices);
+    }
 
     [Fact]
     public void Density_count_rounds_up_and_stays_in_range() =>

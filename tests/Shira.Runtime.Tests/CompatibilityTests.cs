@@ -35,7 +35,8 @@ public sealed class CompatibilityTests
         {
             "missing" => new AdapterTensor("c.weight", [100], DType.F32, [1], [1f]),
             "shape" => new AdapterTensor("b.weight", [10, 10], DType.F32, [1], [1f]),
-            "dtype" => new AdapterTensor("b.weight", [100], DType.BF16, [1], [1f]),
+            // A replacement is exact for the dtype it was made for; an additive entry is not bound (DTypeBindingTests).
+            "dtype" => new AdapterTensor("b.weight", [100], DType.BF16, [1], [1f], Semantics.Replace),
             "int-target" => new AdapterTensor("ids", [4], DType.I32, [1], [1f]),
             _ => new AdapterTensor("b.weight", [100], DType.F32, [1], [1f]),
         };

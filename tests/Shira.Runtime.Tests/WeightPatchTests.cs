@@ -87,8 +87,14 @@ public sealed unsafe class WeightPatchTests
 
         // The content hash recorded for the base does not match these random weights.
         Assert.Equal(ShiraErrorCode.BaseFingerprintMismatch, Assert.Throws<ShiraException>(() => Apply(r, t, w, DType.F32, 1f, null)).Code);
+        // A replacement is exact for the dtype it records, so it is refused on another (an additive entry is not).
         var bf16 = TestData.RandomTensor(rng, DType.BF16, 64);
-        Assert.Equal(ShiraErrorCode.BaseDTypeMismatch, Assert.Throws<ShiraException>(() => Apply(r, t, bf16, DType.BF16, 1f, null, noFp)).Code);
+        var bf16Before = (byte[])bf16.Clone();
+        TestData.WriteAdapter(tmp.File("r.shira"), [new AdapterTensor("w", [8, 8], DType.F32, idx, TestData.RandomValues(rng, 10), Semantics.Replace)]);
+        using var replace = ShiraReader.Open(tmp.File("r.shira"));
+        var rt = replace.Tensors[0];
+        Assert.Equal(ShiraErrorCode.BaseDTypeMismatch, Assert.Throws<ShiraException>(() => Apply(replace, rt, bf16, DType.BF16, 1f, null, noFp)).Code);
+        Assert.Equal(bf16Before, bf16);
         fixed (byte* p = w)
         {
             nint a = (nint)p;
@@ -100,8 +106,9 @@ public sealed unsafe class WeightPatchTests
             Assert.Throws<ArgumentNullException>(() => WeightPatch.Apply(r, t, 0, 64 * 4, DType.F32, [8, 8], 1f, default, noFp));
         }
         Assert.Equal(before, w);
-        // With the checks the caller chose to lift, the same call goes through.
-        Apply(r, t, bf16, DType.BF16, 1f, null, noFp with { RequireRecordedDType = false });
+        // With the checks the caller chose to lift, the same call goes through; the additive entry needs no option.
+        Apply(replace, rt, bf16, DType.BF16, 1f, null, noFp with { RequireRecordedDType = false });
+        Apply(r, t, bf16, DType.BF16, 1f, null, noFp);
     }
 
     [Fact]

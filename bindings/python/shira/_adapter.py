@@ -175,8 +175,9 @@ class Adapter(Mapping[str, Tensor]):
 
         Every target is checked first (present, shape, dtype, contiguity; E6001/E6002/E6003/E9002): if one fails,
         nothing is written. The overwritten elements are kept, so :meth:`revert_` gives the weights back exactly.
-        ``any_dtype`` applies to another float dtype than the one the adapter records (rounding into the weights'
-        dtype); ``verify_fingerprint=False`` skips the base-fingerprint check (use it when the weights already carry
+        Additive entries apply to f32, f16 and bf16 weights alike (rounding into the weights' dtype, as PEFT merges);
+        ``any_dtype`` also applies replacement entries to another float dtype than the one they record;
+        ``verify_fingerprint=False`` skips the base-fingerprint check (use it when the weights already carry
         another adapter). Returns ``self``.
         """
         flags = (n.FLAG_ANY_DTYPE if any_dtype else 0) | (0 if verify_fingerprint else n.FLAG_NO_FINGERPRINT)

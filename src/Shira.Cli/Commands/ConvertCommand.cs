@@ -43,6 +43,7 @@ internal static class ConvertCommand
             string outPath = OutputPaths.ClaimFile(r.GetValue(output)!, r.GetValue(force));
             var conversion = ProgressDisplay.Run("Converting", (ConvertProgress p) => (p.Done, p.Total), progress =>
                 PeftConverter.Convert(r.GetValue(source)!, outPath, options with { Progress = progress }));
+            foreach (var w in conversion.Warnings) CliConsole.Current.Warn(w.Message);
             ConversionView.Render("convert", conversion, "Converted tensors", withErrors: true).Print();
             return ExitCodes.Ok;
         }));

@@ -58,6 +58,14 @@ internal static class ConversionView
         report.Summary("output_bytes", conversion.OutputBytes);
         report.Json["tensors"] = json;
         report.Json["notes"] = JsonOutput.Strings(conversion.Notes);
+        var warnings = new JsonArray();
+        foreach (var w in conversion.Warnings)
+        {
+            var figures = new JsonObject();
+            foreach (var (key, value) in w.Figures) figures[key] = JsonOutput.Number(value);
+            warnings.Add((JsonNode)new JsonObject { ["kind"] = w.Kind, ["message"] = w.Message, ["tensor"] = w.Tensor, ["figures"] = figures });
+        }
+        report.Json["warnings"] = warnings;
         if (conversion.Notes.Count > 0) report.Table("Notes", [Column.Text("Note")], conversion.Notes.Select(n => new[] { n }));
         return report;
     }

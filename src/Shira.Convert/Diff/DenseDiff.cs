@@ -104,10 +104,11 @@ public static class DenseDiff
         if (options.Density is { } density)
         {
             long k = global?.CountFor(delta) ?? Math.Min(DeltaSelection.CountForDensity(density, n), changed.Count);
+            // TopK keeps no zero value; a global budget can leave a tensor with nothing: it is reported, not written.
             var sel = DeltaSelection.TopK(delta, k, options.ValueDType);
-            // A global budget can leave a tensor with nothing: it is reported, not written.
-            if (k > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.ValueDType, MaskStrategy.TopKDelta, (double)k / n), sel.Indices, sel.Values);
-            return new TensorReport(name, "diff-add", shape, k, n, Semantics.Add, 0, 1, sel.RelativeError, sel.EnergyKept, energy);
+            long kept = sel.Indices.Length;
+            if (kept > 0) w.AddTensor(Spec(name, shape, dtype, Semantics.Add, options.ValueDType, MaskStrategy.TopKDelta, (double)kept / n), sel.Indices, sel.Values);
+            return new TensorReport(name, "diff-add", shape, kept, n, Semantics.Add, 0, 1, sel.RelativeError, sel.EnergyKept, energy);
         }
 
         var idx = changed.ToArray();
@@ -118,8 +119,9 @@ public static class DenseDiff
             int i = (int)idx[j];
             float stored = DeltaSelection.Round(delta[i], options.ValueDType);
             vals[j] = delta[i];
-            // What an apply computes: f32(base) + 1·v, rounded once (to nearest even) into the base dtype.
-            if (BitsOf(b[i] + stored, dtype) != BitsOf(t[i], dtype)) exact = false;
+            // What an apply computes: f32(base) + 1·v, rounded once (to nearest even) into the base dtype. A zero delta
+            // (only −0 → +0 changes bits with d = 0) is never stored as an Add entry, so it needs the Replace form too.
+            if (stored == 0f || BitsOf(b[i] + stored, dtype) != BitsOf(t[i], dtype)) exact = false;
         }
         if (exact)
         {

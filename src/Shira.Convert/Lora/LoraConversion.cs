@@ -22,13 +22,16 @@ internal static class LoraConversion
         var notes = new List<string>();
         var values = options.ValueDType ?? ValueDType.F32;
         var plans = new List<TargetPlan>();
+        var estimate = new EnergyEstimate();
+        // Copies of base tensors first: a resized vocabulary explains a shape mismatch of the targets as well.
+        Plans.CheckBaseCopies(file, folder.BaseCopies, baseModel);
 
         foreach (var m in folder.Modules)
         {
             double scaling = cfg.ScalingFor(m.Module, out int rank, out double alpha);
-            if (m.IsEmbedding) plans.Add(PlanEmbedding(m, file, cfg, baseModel, options, values, scaling, rank));
-            else plans.Add(PlanLinear(m, file, cfg, baseModel, options, values, scaling, rank));
-            if (m.BBias is not null) plans.Add(PlanBias(m, file, baseModel, scaling, rank));
+            if (m.IsEmbedding) plans.Add(PlanEmbedding(m, file, cfg, baseModel, options, values, scaling, rank, estimate, notes));
+            else plans.Add(PlanLinear(m, file, cfg, baseModel, options, values, scaling, rank, estimate, notes));
+            if (m.BBias is not null) plans.Add(PlanBias(m, file, baseModel, scaling, rank, notes));
         }
         foreach (var d in folder.Dense) plans.Add(Plans.Dense(file, d.Tensor, d.Target, baseModel, notes));
         Plans.Order(plans, file.FilePath);
@@ -50,10 +53,16 @@ internal static class LoraConversion
             ["values"] = values.ToString().ToLowerInvariant(),
         };
         if (cfg.PeftVersion.Length > 0) parameters["peft_version"] = cfg.PeftVersion;
+        if (cfg.TaskType.Length > 0) parameters["task_type"] = cfg.TaskType;
         if (cfg.RankPattern.Count > 0) parameters["rank_pattern"] = string.Join(",", cfg.RankPattern.Select(p => p.Key + "=" + p.Value.ToString(CultureInfo.InvariantCulture)));
         if (cfg.AlphaPattern.Count > 0) parameters["alpha_pattern"] = string.Join(",", cfg.AlphaPattern.Select(p => p.Key + "=" + PeftConfig.Text(p.Value)));
-        if (baseModel is null && folder.Modules.Count > 0)
-            notes.Add("no --base given: target shapes come from the LoRA matrices and base dtypes are recorded as F32");
+        if (baseModel is null)
+        {
+            // The entries are additive, so they apply to any float copy of the base; what the maker's base was is not known.
+            parameters[Plans.BaseDTypeParameter] = Plans.UnknownBaseDType;
+            if (folder.Modules.Count > 0)
+                notes.Add("no --base given: target shapes come from the LoRA matrices; the base dtype is recorded as unknown");
+        }
 
         var metadata = new AdapterMetadata
         {
@@ -65,14 +74,48 @@ internal static class LoraConversion
                 Source = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder.Directory))),
             },
             Parameters = parameters,
-            BaseFingerprint = Plans.Fingerprint(plans, baseModel),
+            BaseFingerprint = Plans.Fingerprint(plans, baseModel, folder.BaseCopies),
         };
         var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
-        return new ConversionReport(folder.Directory, output, "peft-lora", reports, notes, Plans.SizeOf(output));
+        var warnings = new List<ConversionWarning>();
+        Plans.AddBaseCopyWarnings(folder, baseModel, warnings);
+        var report = new ConversionReport(folder.Directory, output, "peft-lora", reports, notes, Plans.SizeOf(output)) { Warnings = warnings };
+        if (options.Mode == SparsifyMode.LoraBudget && report.RelativeError > ConversionWarning.LossyRelativeError)
+            warnings.Add(LossyWarning(report, estimate.Entries));
+        return report;
+    }
+
+    /// <summary>The warning for a default budget that lost more than half of the delta, with what <c>--energy 0.9</c>
+    /// would cost. Bytes are estimated at this file's bytes per stored entry (indices compress better at higher
+    /// density, so the estimate is on the high side).</summary>
+    private static ConversionWarning LossyWarning(ConversionReport report, long energyEntries)
+    {
+        double perEntry = report.TotalNnz > 0 ? (double)report.OutputBytes / report.TotalNnz : 0;
+        long bytes = (long)Math.Round(perEntry * energyEntries);
+        double share = report.TotalNumel > 0 ? (double)energyEntries / report.TotalNumel : 0;
+        string message = string.Create(CultureInfo.InvariantCulture,
+            $"the default budget (r·(in+out) entries per module) keeps {report.EnergyKept:P0} of the LoRA delta's energy " +
+            $"(relative error {report.RelativeError:F2}); --energy 0.9 would store {energyEntries:N0} entries ({share:P1} of the targets, about {bytes:N0} bytes) " +
+            $"instead of {report.TotalNnz:N0} ({report.OutputBytes:N0} bytes)");
+        return new ConversionWarning(ConversionWarning.LossyBudget, message, null, new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["relative_error"] = report.RelativeError,
+            ["energy_kept"] = report.EnergyKept,
+            ["entries"] = report.TotalNnz,
+            ["bytes"] = report.OutputBytes,
+            ["energy_0.9_entries"] = energyEntries,
+            ["energy_0.9_bytes_estimate"] = bytes,
+        });
+    }
+
+    /// <summary>Entries that <c>--energy 0.9</c> would keep, summed over the modules as they are converted.</summary>
+    private sealed class EnergyEstimate
+    {
+        public long Entries;
     }
 
     private static TargetPlan PlanLinear(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,
-        ConvertOptions options, ValueDType values, double scaling, int rank)
+        ConvertOptions options, ValueDType values, double scaling, int rank, EnergyEstimate estimate, List<string> notes)
     {
         var a = m.A!;
         var b = m.B!;
@@ -123,12 +166,12 @@ internal static class LoraConversion
             if (fifo) delta = LoraMath.Transpose(delta, outF, inF);
             CheckFinite(delta, file, m.WeightName);
             return Emit(w, m.WeightName, shape, baseDType, delta, options, values, budget, rank, scaling,
-                dora ? "dora" : "lora", merged);
+                dora ? "dora" : "lora", estimate, notes, merged);
         });
     }
 
     private static TargetPlan PlanEmbedding(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,
-        ConvertOptions options, ValueDType values, double scaling, int rank)
+        ConvertOptions options, ValueDType values, double scaling, int rank, EnergyEstimate estimate, List<string> notes)
     {
         var a = m.EmbeddingA!;
         var b = m.EmbeddingB!;
@@ -153,11 +196,12 @@ internal static class LoraConversion
             float[] prod = LoraMath.Product(TensorData.ReadFloats(file, b), dim, r, TensorData.ReadFloats(file, a), numEmb, (float)scaling);
             float[] delta = LoraMath.Transpose(prod, dim, numEmb);
             CheckFinite(delta, file, m.WeightName);
-            return Emit(w, m.WeightName, shape, baseDType, delta, options, values, budget, rank, scaling, "lora-embedding");
+            return Emit(w, m.WeightName, shape, baseDType, delta, options, values, budget, rank, scaling, "lora-embedding", estimate, notes);
         });
     }
 
-    private static TargetPlan PlanBias(PeftModuleTensors m, SafetensorsFile file, SafetensorsCheckpoint? baseModel, double scaling, int rank)
+    private static TargetPlan PlanBias(PeftModuleTensors m, SafetensorsFile file, SafetensorsCheckpoint? baseModel, double scaling, int rank,
+        List<string> notes)
     {
         var t = m.BBias!;
         IReadOnlyList<long> shape = [t.Numel];
@@ -168,21 +212,34 @@ internal static class LoraConversion
             float s = (float)scaling;
             for (int i = 0; i < v.Length; i++) v[i] *= s; // PEFT: bias + lora_B.bias * scaling
             CheckFinite(v, file, m.BiasName);
-            var indices = new long[v.Length];
-            for (int i = 0; i < v.Length; i++) indices[i] = i;
+            // Every non-zero entry, exactly (a zero adds nothing and is never stored).
+            var indices = new List<long>(v.Length);
+            var values = new List<float>(v.Length);
             double energy = 0;
-            foreach (var x in v) energy += (double)x * x;
+            for (int i = 0; i < v.Length; i++)
+            {
+                if (v[i] == 0f) continue;
+                indices.Add(i);
+                values.Add(v[i]);
+                energy += (double)v[i] * v[i];
+            }
+            if (indices.Count == 0)
+            {
+                notes.Add($"{m.BiasName}: lora_B.bias is zero; nothing is stored for this tensor");
+                return new TensorReport(m.BiasName, "lora-bias", shape, 0, v.Length, Semantics.Add, rank, scaling, 0, 1, 0);
+            }
             w.AddTensor(new TensorSpec
             {
                 Name = m.BiasName, Shape = shape, BaseDType = baseDType, Semantics = Semantics.Add, Scale = 1f, ValueDType = ValueDType.F32,
-                Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = 1, Description = "lora_B.bias (dense)" },
-            }, indices, v);
-            return new TensorReport(m.BiasName, "lora-bias", shape, v.Length, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
+                Mask = new MaskInfo { Strategy = MaskStrategy.Custom, Density = (double)indices.Count / v.Length, Description = "lora_B.bias" },
+            }, indices.ToArray(), values.ToArray());
+            return new TensorReport(m.BiasName, "lora-bias", shape, indices.Count, v.Length, Semantics.Add, rank, scaling, 0, 1, energy);
         });
     }
 
     private static TensorReport? Emit(ShiraWriter w, string target, IReadOnlyList<long> shape, DType baseDType, float[] delta,
-        ConvertOptions options, ValueDType values, long budget, int rank, double scaling, string kind, float[]? replaceWith = null)
+        ConvertOptions options, ValueDType values, long budget, int rank, double scaling, string kind, EnergyEstimate estimate,
+        List<string> notes, float[]? replaceWith = null)
     {
         long k = options.Mode switch
         {
@@ -190,17 +247,24 @@ internal static class LoraConversion
             SparsifyMode.Energy => DeltaSelection.CountForEnergy(delta, options.Energy),
             _ => budget,
         };
+        if (options.Mode == SparsifyMode.LoraBudget) estimate.Entries += DeltaSelection.CountForEnergy(delta, 0.9);
         double energy = 0;
         foreach (var x in delta) energy += (double)x * x;
-        if (k == 0) return new TensorReport(target, kind, shape, 0, delta.Length, Semantics.Add, rank, scaling, energy == 0 ? 0 : 1, energy == 0 ? 1 : 0, energy);
+        // TopK never keeps an entry that is zero once stored, so an all-zero delta (e.g. an untrained lora_B) stores nothing.
         var sel = DeltaSelection.TopK(delta, k, values);
+        long stored = sel.Indices.Length;
+        if (stored == 0)
+        {
+            notes.Add($"{target}: the delta is zero; nothing is stored for this tensor");
+            return new TensorReport(target, kind, shape, 0, delta.Length, Semantics.Add, rank, scaling, energy == 0 ? 0 : 1, energy == 0 ? 1 : 0, energy);
+        }
         var semantics = Semantics.Add;
-        var stored = sel.Values;
+        var storedValues = sel.Values;
         if (replaceWith is not null)
         {
             semantics = Semantics.Replace;
-            stored = new float[sel.Indices.Length];
-            for (int i = 0; i < stored.Length; i++) stored[i] = replaceWith[sel.Indices[i]];
+            storedValues = new float[sel.Indices.Length];
+            for (int i = 0; i < storedValues.Length; i++) storedValues[i] = replaceWith[sel.Indices[i]];
         }
         w.AddTensor(new TensorSpec
         {
@@ -208,11 +272,11 @@ internal static class LoraConversion
             Mask = new MaskInfo
             {
                 Strategy = MaskStrategy.TopKDelta,
-                Density = (double)k / delta.Length,
+                Density = (double)stored / delta.Length,
                 Rank = options.Mode == SparsifyMode.LoraBudget ? rank : 0,
             },
-        }, sel.Indices, stored);
-        return new TensorReport(target, kind, shape, k, delta.Length, semantics, rank, scaling, sel.RelativeError, sel.EnergyKept, energy);
+        }, sel.Indices, storedValues);
+        return new TensorReport(target, kind, shape, stored, delta.Length, semantics, rank, scaling, sel.RelativeError, sel.EnergyKept, energy);
     }
 
     private static int Dim(SafetensorsTensorInfo t, int axis, SafetensorsFile file) =>

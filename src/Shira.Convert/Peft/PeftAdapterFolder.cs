@@ -17,14 +17,17 @@ public sealed class PeftAdapterFolder : IDisposable
 
     private readonly List<PeftModuleTensors> _modules;
     private readonly List<PeftDenseTensor> _dense;
+    private readonly List<PeftDenseTensor> _baseCopies;
 
-    private PeftAdapterFolder(string dir, PeftConfig config, SafetensorsFile weights, List<PeftModuleTensors> modules, List<PeftDenseTensor> dense)
+    private PeftAdapterFolder(string dir, PeftConfig config, SafetensorsFile weights, List<PeftModuleTensors> modules, List<PeftDenseTensor> dense,
+        List<PeftDenseTensor> baseCopies)
     {
         Directory = dir;
         Config = config;
         Weights = weights;
         _modules = modules;
         _dense = dense;
+        _baseCopies = baseCopies;
     }
 
     /// <summary>The folder.</summary>
@@ -40,6 +43,8 @@ public sealed class PeftAdapterFolder : IDisposable
 
     internal IReadOnlyList<PeftModuleTensors> Modules => _modules;
     internal IReadOnlyList<PeftDenseTensor> Dense => _dense;
+    /// <summary>Copies of base tensors saved with the adapter (an embedding's base_layer): checked, never written.</summary>
+    internal IReadOnlyList<PeftDenseTensor> BaseCopies => _baseCopies;
 
     /// <summary>Opens a folder (or the path of its adapter_config.json).</summary>
     public static PeftAdapterFolder Open(string path)
@@ -67,8 +72,8 @@ public sealed class PeftAdapterFolder : IDisposable
         var weights = SafetensorsFile.Open(weightsPath);
         try
         {
-            Group(weights, config, weightsPath, out var modules, out var dense);
-            return new PeftAdapterFolder(dir, config, weights, modules, dense);
+            Group(weights, config, weightsPath, out var modules, out var dense, out var copies);
+            return new PeftAdapterFolder(dir, config, weights, modules, dense, copies);
         }
         catch
         {
@@ -77,10 +82,12 @@ public sealed class PeftAdapterFolder : IDisposable
         }
     }
 
-    private static void Group(SafetensorsFile weights, PeftConfig config, string file, out List<PeftModuleTensors> modules, out List<PeftDenseTensor> dense)
+    private static void Group(SafetensorsFile weights, PeftConfig config, string file, out List<PeftModuleTensors> modules,
+        out List<PeftDenseTensor> dense, out List<PeftDenseTensor> copies)
     {
         var byModule = new Dictionary<string, PeftModuleTensors>(StringComparer.Ordinal);
         var denseByTarget = new Dictionary<string, PeftDenseTensor>(StringComparer.Ordinal);
+        var copyByTarget = new Dictionary<string, PeftDenseTensor>(StringComparer.Ordinal);
         string? adapterName = null;
         foreach (var t in weights.Tensors)
         {
@@ -92,9 +99,16 @@ public sealed class PeftAdapterFolder : IDisposable
                         $"the file holds several adapters ('{adapterName}', '{key.AdapterName}'); save them separately", file, t.Name);
                 adapterName = key.AdapterName;
             }
-            if (key.Role == PeftTensorRole.Dense)
+            // With bias "all"/"lora_only" the base layers' biases are trained: <module>.base_layer.bias is then the
+            // trained bias (a replacement), not a copy of the base.
+            if (key.Role == PeftTensorRole.BaseCopy && config.Bias != "none" && key.Target.EndsWith(".bias", StringComparison.Ordinal))
+                key = key with { Role = PeftTensorRole.Dense };
+            if (key.Role is PeftTensorRole.Dense or PeftTensorRole.BaseCopy)
             {
-                if (!denseByTarget.TryAdd(key.Target, new PeftDenseTensor(key.Target, t)))
+                var into = key.Role == PeftTensorRole.Dense ? denseByTarget : copyByTarget;
+                // PEFT can save one modules_to_save tensor under two keys (lm_head.weight and, through
+                // save_embedding_layers, lm_head.modules_to_save.weight); identical copies are one tensor.
+                if (!into.TryAdd(key.Target, new PeftDenseTensor(key.Target, t)) && !SameTensor(weights, into[key.Target].Tensor, t))
                     throw Dup(file, t.Name, key.Target);
                 continue;
             }
@@ -114,6 +128,7 @@ public sealed class PeftAdapterFolder : IDisposable
 
         modules = byModule.Values.OrderBy(m => m.Module, StringComparer.Ordinal).ToList();
         dense = denseByTarget.Values.OrderBy(d => d.Target, StringComparer.Ordinal).ToList();
+        copies = copyByTarget.Values.OrderBy(d => d.Target, StringComparer.Ordinal).ToList();
         foreach (var m in modules) Check(m, config, file);
         if (modules.Count == 0 && dense.Count == 0)
             throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, "the adapter file holds no tensors", file);
@@ -142,6 +157,9 @@ public sealed class PeftAdapterFolder : IDisposable
         if (config.UseDora && m.Magnitude is null)
             throw BadT(file, m.Module, "use_dora is true but lora_magnitude_vector is missing");
     }
+
+    private static bool SameTensor(SafetensorsFile file, SafetensorsTensorInfo a, SafetensorsTensorInfo b) =>
+        a.DType == b.DType && a.Shape.SequenceEqual(b.Shape) && file.GetBytes(a).SequenceEqual(file.GetBytes(b));
 
     private static void Set(object? existing, string file, SafetensorsTensorInfo t)
     {

@@ -43,6 +43,9 @@ public sealed record PeftConfig
     public string MaskType { get; init; } = "";
     /// <summary>SHiRA <c>random_seed</c>, if present.</summary>
     public ulong? RandomSeed { get; init; }
+    /// <summary>LoRA <c>bias</c>: <c>none</c> (default), <c>all</c> or <c>lora_only</c>. With the last two the base
+    /// layers' biases are trained, and PEFT saves them (as <c>&lt;module&gt;.base_layer.bias</c> on adapted layers).</summary>
+    public string Bias { get; init; } = "none";
     /// <summary><c>init_lora_weights</c> as text (<c>true</c>, <c>gaussian</c>, …), informational.</summary>
     public string InitLoraWeights { get; init; } = "true";
 
@@ -178,6 +181,7 @@ public sealed record PeftConfig
             RankPattern = GetPattern(root, "rank_pattern", file, e => e.TryGetInt32(out var v) && v > 0 ? v : throw Bad(file, "rank_pattern values must be positive integers")),
             AlphaPattern = GetPattern(root, "alpha_pattern", file, e => e.TryGetDouble(out var v) ? v : throw Bad(file, "alpha_pattern values must be numbers")),
             InitLoraWeights = init,
+            Bias = GetString(root, "bias", file) ?? "none",
         };
     }
 

@@ -5,7 +5,9 @@ namespace Shira.Convert.Peft;
 /// <summary>
 /// A parsed adapter key. PEFT writes <c>base_model.model.&lt;module&gt;.lora_A.weight</c>; older files or other tools may
 /// omit the prefix or keep the adapter name (<c>.lora_A.default.weight</c>); modules_to_save copies may appear as
-/// <c>&lt;module&gt;.modules_to_save.default.weight</c>. All map to base names <c>&lt;module&gt;.weight</c>.
+/// <c>&lt;module&gt;.modules_to_save.default.weight</c> (or, with the adapter name removed, <c>.modules_to_save.weight</c>).
+/// All map to base names <c>&lt;module&gt;.weight</c>. Copies of base tensors (<c>.base_layer.</c>,
+/// <c>.original_module.</c>) map to the base tensor they copy with role <see cref="PeftTensorRole.BaseCopy"/>.
 /// </summary>
 internal readonly record struct PeftKey(string Key, string Module, PeftTensorRole Role, string? AdapterName, string Target)
 {
@@ -30,6 +32,15 @@ internal readonly record struct PeftKey(string Key, string Module, PeftTensorRol
                     s is "vera_lambda_b" or "vera_lambda_d" or "ia3_l" or "hada_w1_a" or "lokr_w1" or "oft_r" or "boft_R")
                     throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
                         $"tensor '{key}' belongs to an adapter part this converter does not implement ('{s}')", file, key);
+            // PEFT saves the base weight of a targeted embedding as <module>.base_layer.weight (save_embedding_layers),
+            // and a modules_to_save wrapper can leave <module>.original_module.weight: both are the base's own tensor.
+            int copyAt = Array.FindIndex(seg, x => x is "base_layer" or "original_module");
+            if (copyAt > 0 && copyAt < seg.Length - 1)
+            {
+                string copyOf = string.Join('.', seg.Where((_, i) => i != copyAt));
+                return new PeftKey(key, string.Join('.', seg, 0, copyAt), PeftTensorRole.BaseCopy, null, copyOf);
+            }
+            if (copyAt >= 0) throw Bad(key, file);
             string target = StripModulesToSave(seg, out string? name);
             if (target.Length == 0) throw Bad(key, file);
             int dot = target.LastIndexOf('.');
@@ -86,7 +97,9 @@ internal readonly record struct PeftKey(string Key, string Module, PeftTensorRol
         var kept = new List<string>(seg.Length);
         for (int i = 0; i < seg.Length; i++)
         {
+            // <module>.modules_to_save.<adapter>.<param>, or <module>.modules_to_save.<param> once the name is removed.
             if (seg[i] == "modules_to_save" && i + 2 < seg.Length) { adapter = seg[i + 1]; i++; continue; }
+            if (seg[i] == "modules_to_save" && i > 0 && i + 1 < seg.Length) continue;
             kept.Add(seg[i]);
         }
         return string.Join('.', kept);

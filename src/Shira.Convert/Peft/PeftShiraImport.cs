@@ -20,6 +20,8 @@ internal static class PeftShiraImport
         var file = folder.Weights;
         var notes = new List<string>();
         var plans = new List<TargetPlan>();
+        // Copies of base tensors first: a resized vocabulary explains a shape mismatch of the targets as well.
+        Plans.CheckBaseCopies(file, folder.BaseCopies, baseModel);
         foreach (var m in folder.Modules) plans.Add(Plan(m, file, cfg, baseModel, options, notes));
         foreach (var d in folder.Dense) plans.Add(Plans.Dense(file, d.Tensor, d.Target, baseModel, notes));
         Plans.Order(plans, file.FilePath);
@@ -33,6 +35,8 @@ internal static class PeftShiraImport
         if (cfg.RandomSeed is { } seed) parameters["random_seed"] = seed.ToString(CultureInfo.InvariantCulture);
         if (cfg.PeftVersion.Length > 0) parameters["peft_version"] = cfg.PeftVersion;
         if (cfg.TaskType.Length > 0) parameters["task_type"] = cfg.TaskType;
+        // SHiRA entries are additive, so they apply to any float copy of the base; without one its dtype is not known.
+        if (baseModel is null) parameters[Plans.BaseDTypeParameter] = Plans.UnknownBaseDType;
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder.Directory)));
         var metadata = new AdapterMetadata
         {
@@ -40,10 +44,12 @@ internal static class PeftShiraImport
             BaseModel = cfg.BaseModel,
             Provenance = new Provenance { Tool = "shira", ToolVersion = Plans.ToolVersion, SourceFormat = "peft-shira", Source = name },
             Parameters = parameters,
-            BaseFingerprint = Plans.Fingerprint(plans, baseModel),
+            BaseFingerprint = Plans.Fingerprint(plans, baseModel, folder.BaseCopies),
         };
         var reports = Plans.Run(output, metadata, plans, options.Writer, options.Progress);
-        return new ConversionReport(folder.Directory, output, "peft-shira", reports, notes, Plans.SizeOf(output));
+        var warnings = new List<ConversionWarning>();
+        Plans.AddBaseCopyWarnings(folder, baseModel, warnings);
+        return new ConversionReport(folder.Directory, output, "peft-shira", reports, notes, Plans.SizeOf(output)) { Warnings = warnings };
     }
 
     private static TargetPlan Plan(PeftModuleTensors m, SafetensorsFile file, PeftConfig cfg, SafetensorsCheckpoint? baseModel,

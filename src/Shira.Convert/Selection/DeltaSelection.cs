@@ -16,29 +16,54 @@ public static class DeltaSelection
         return Math.Clamp(k, 1, numel);
     }
 
-    /// <summary>The fewest entries whose squares sum to at least <paramref name="energy"/> of the total.</summary>
+    /// <summary>The fewest entries whose squares sum to at least <paramref name="energy"/> of the total, in expected
+    /// O(n): a quickselect over the magnitudes that keeps the energy of the part above the pivot, so no full sort.</summary>
     public static long CountForEnergy(ReadOnlySpan<float> delta, double energy)
     {
         if (energy <= 0) return 0;
-        var sq = new float[delta.Length];
+        var a = new float[delta.Length];
         double total = 0;
-        for (int i = 0; i < delta.Length; i++) { float a = Math.Abs(delta[i]); sq[i] = a; total += (double)a * a; }
+        for (int i = 0; i < delta.Length; i++) { float m = Math.Abs(delta[i]); a[i] = m; total += (double)m * m; }
         if (total == 0) return 0;
         if (energy >= 1) energy = 1;
-        Array.Sort(sq);
-        double need = energy * total, acc = 0;
+        // A hair of slack: the partition sums the squares in another order than a sorted scan, and a target of 1 must
+        // not be missed by the last bit of rounding (it would add entries of no energy).
+        double need = energy * total * (1 - 1e-13);
         long k = 0;
-        for (int i = sq.Length - 1; i >= 0; i--)
+        int lo = 0, hi = a.Length - 1;
+        while (lo <= hi)
         {
-            acc += (double)sq[i] * sq[i];
-            k++;
-            if (acc >= need) break;
+            int mid = lo + ((hi - lo) >> 1);
+            float x = a[lo], y = a[mid], z = a[hi];
+            float pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
+            // Three-way partition of [lo, hi]: greater than the pivot first, then equal, then smaller.
+            int gt = lo, i = lo, lt = hi;
+            double above = 0;
+            while (i <= lt)
+            {
+                float v = a[i];
+                if (v > pivot) { above += (double)v * v; (a[gt], a[i]) = (a[i], a[gt]); gt++; i++; }
+                else if (v < pivot) { (a[lt], a[i]) = (a[i], a[lt]); lt--; }
+                else i++;
+            }
+            if (above >= need) { hi = gt - 1; continue; }
+            need -= above;
+            k += gt - lo;
+            if (pivot == 0) return k;
+            double p2 = (double)pivot * pivot;
+            long equal = lt - gt + 1;
+            if (p2 * equal >= need) return k + Math.Max(1, Math.Min(equal, (long)Math.Ceiling(need / p2)));
+            need -= p2 * equal;
+            k += equal;
+            lo = lt + 1;
         }
-        return k;
+        return Math.Min(k, delta.Length);
     }
 
     /// <summary>Keeps the <paramref name="k"/> largest |delta| entries (ties: lower index first) and measures the loss
-    /// after rounding values to <paramref name="valueType"/>.</summary>
+    /// after rounding values to <paramref name="valueType"/>. An entry whose value is exactly zero once rounded to
+    /// <paramref name="valueType"/> changes nothing when added, so it is never kept: the result can hold fewer than
+    /// <paramref name="k"/> entries (none for an all-zero delta).</summary>
     public static SparseDelta TopK(ReadOnlySpan<float> delta, long k, ValueDType valueType)
     {
         int n = delta.Length;
@@ -64,6 +89,19 @@ public static class DeltaSelection
                 float a = Math.Abs(delta[i]);
                 if (a > threshold || (a == threshold && equalQuota-- > 0)) { indices[w] = i; values[w] = delta[i]; w++; }
             }
+        }
+        int nonZero = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (Round(values[i], valueType) == 0f) continue;
+            indices[nonZero] = indices[i];
+            values[nonZero] = values[i];
+            nonZero++;
+        }
+        if (nonZero < values.Length)
+        {
+            Array.Resize(ref indices, nonZero);
+            Array.Resize(ref values, nonZero);
         }
         Measure(delta, indices, values, valueType, out double err, out double kept);
         return new SparseDelta(indices, values, err, kept);

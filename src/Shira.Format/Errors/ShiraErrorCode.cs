@@ -116,6 +116,9 @@ public enum ShiraErrorCode
     BaseRequired = 5005,
     /// <summary>Two checkpoints to diff do not have the same tensors, shapes or dtypes.</summary>
     DiffMismatch = 5006,
+    /// <summary>A copy of a base tensor saved with a PEFT adapter (an embedding's base_layer) differs from the given
+    /// base: another shape (a resized vocabulary) or other values (another base or revision).</summary>
+    PeftBaseMismatch = 5007,
 
     // ---- 6xxx: runtime ----------------------------------------------------------------------
     /// <summary>An adapter's target tensor does not exist in the base.</summary>

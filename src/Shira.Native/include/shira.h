@@ -64,8 +64,9 @@ typedef enum shira_index_encoding {
 
 /* Flags of shira_apply / shira_revert. */
 #define SHIRA_APPLY_DEFAULT 0u
-#define SHIRA_APPLY_ANY_DTYPE 1u        /* apply to an f32/f16/bf16 buffer even if the entry records another base dtype */
-#define SHIRA_APPLY_NO_FINGERPRINT 2u   /* skip the base fingerprint check (shape, dtype, content hash) */
+#define SHIRA_APPLY_ANY_DTYPE 1u        /* apply a REPLACE entry to an f32/f16/bf16 buffer even if it records another base
+                                           dtype (ADD entries apply to any of them without this flag) */
+#define SHIRA_APPLY_NO_FINGERPRINT 2u   /* skip the base fingerprint check (shape; dtype and content hash when recorded) */
 
 /* An open adapter (memory-mapped; header, trailer and manifest checked). */
 typedef struct shira_adapter shira_adapter;

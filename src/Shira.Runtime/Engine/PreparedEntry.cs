@@ -49,7 +49,7 @@ internal sealed class PreparedEntry
             var idx = pooled ? ArrayPool<uint>.Shared.Rent(nnz) : GC.AllocateUninitializedArray<uint>(nnz);
             reader.ReadIndices(info, idx.AsSpan(0, nnz));
             // The decoder has checked strict order and range against the manifest's element count, which equals the
-            // base's (checked above); the last index is re-checked against the base tensor itself.
+            // base's (BaseCompatibility); the last index is re-checked against the base tensor itself.
             if (nnz > 0 && idx[nnz - 1] >= target.Numel) ThrowRange(file, info.Name, idx[nnz - 1], target.Numel);
             set = new IndexSet(idx, nnz);
         }
@@ -63,17 +63,16 @@ internal sealed class PreparedEntry
         return new PreparedEntry { Target = target, Info = info, Indices = set, Scale = scale };
     }
 
-    /// <summary>Checks an entry against its base tensor (shape, dtype, nnz, value length, scale) and returns its nnz
-    /// and effective scale. Nothing is decoded or written.</summary>
+    /// <summary>Checks what the engine needs beyond <see cref="BaseCompatibility"/> (which every caller runs first and
+    /// which owns the target's existence, shape and dtype rules): nnz, value length and the effective scale. Returns
+    /// the nnz and effective scale. Nothing is decoded or written.</summary>
     public static (int Nnz, float Scale) CheckTarget(ShiraReader reader, ShiraTensorInfo info, BaseTensor target, float userScale)
     {
         string file = reader.FilePath;
-        if (info.Numel != target.Numel || !BaseCompatibility.ShapeEquals(info.Shape, target.Shape))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"adapter target '{info.Name}' has {info.Numel} elements but the base tensor has {target.Numel}", file, info.Name);
-        if (info.BaseDType != target.DType || !target.DType.IsAdaptable())
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"adapter target '{info.Name}' expects {info.BaseDType} but the base tensor is {target.DType} (an adapter records the base dtype it was made for; convert or train it against this base, e.g. `shira convert ... --base BASE`)", file, info.Name);
+        // Not a second compatibility check: a guard so that an internal caller that skipped BaseCompatibility cannot
+        // make the raw writes below reach memory the tensor does not own.
+        if (info.Numel != target.Numel)
+            throw new InvalidOperationException($"'{info.Name}' was not checked against the base before it was prepared");
         if (info.Nnz < 0 || info.Nnz > info.Numel)
             throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
         if (info.Nnz > Array.MaxLength / 4)
