@@ -161,7 +161,7 @@ def main() -> int:
         for k, (idx, val, scaling) in peft_layers.items():
             out_f, in_f = LAYERS[k]
             w = w_peft[k]
-            w += torch.sparse_coo_tensor(idx, val * scaling, (out_f, in_f)).to(w.dtype)
+            w += torch.sparse_coo_tensor(idx, val * scaling, (out_f, in_f))  # dense bf16 += sparse f32, as PEFT
 
     t_peft = best(peft_merge, 1)  # merging twice would double the delta; one run, first touch included
 
