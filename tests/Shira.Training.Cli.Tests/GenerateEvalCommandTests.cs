@@ -3,7 +3,7 @@ using Shira.Cli.Infrastructure;
 using Shira.Runtime;
 using Shira.Testing;
 using Shira.Training.Data;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 using Shira.Training.Inference;
 using Shira.Training.Models;
 using Shira.Training.Tests.Models;

@@ -4,7 +4,7 @@ using Shira.Format.Safetensors;
 using Shira.Runtime;
 using Shira.Testing;
 using Shira.Training.Data;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 using Shira.Training.Masks;
 using Shira.Training.Models;
 using static TorchSharp.torch;

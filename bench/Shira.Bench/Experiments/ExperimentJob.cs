@@ -1,5 +1,5 @@
 using Shira.Format;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 using Shira.Training.Masks;
 
 namespace Shira.Bench.Experiments;

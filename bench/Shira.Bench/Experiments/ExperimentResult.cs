@@ -1,4 +1,4 @@
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 
 namespace Shira.Bench.Experiments;
 

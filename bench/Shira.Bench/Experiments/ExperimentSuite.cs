@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Shira.Runtime;
 using Shira.Training.Data;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 using Shira.Training.Models;
 
 namespace Shira.Bench.Experiments;

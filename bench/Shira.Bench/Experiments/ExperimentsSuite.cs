@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Reflection;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 
 namespace Shira.Bench.Experiments;
 

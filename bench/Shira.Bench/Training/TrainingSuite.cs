@@ -4,7 +4,7 @@ using System.Reflection;
 using System.Text.Json;
 using Shira.Format;
 using Shira.Training;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 using Shira.Training.Masks;
 using Shira.Training.Models;
 using static TorchSharp.torch;

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Shira.Cli.Infrastructure;
 using Shira.Format;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 using Shira.Training.Masks;
 
 namespace Shira.Training.Cli.Commands;

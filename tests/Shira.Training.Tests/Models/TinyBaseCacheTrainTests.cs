@@ -1,5 +1,5 @@
 using Shira.Testing;
-using Shira.Training.Experiments;
+using Shira.Training.Jobs;
 
 namespace Shira.Training.Tests.Models;
 

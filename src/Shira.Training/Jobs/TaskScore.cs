@@ -1,4 +1,4 @@
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>Loss and exact-match accuracy of a model on held-out examples.</summary>
 /// <param name="Loss">Mean cross-entropy per scored token (the answer span and its EOS).</param>

@@ -6,7 +6,7 @@ using Shira.Training.Data;
 using Shira.Training.Models;
 using Shira.Training.Tokenization;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>
 /// The work behind <c>shira train</c>: build or load a LLaMA base, generate or read the data, attach SHiRA or LoRA,

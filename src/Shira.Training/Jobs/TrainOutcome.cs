@@ -1,4 +1,4 @@
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>The result of <see cref="TrainRunner.Run"/> (no TorchSharp types, for the CLI and child processes).</summary>
 public sealed record TrainOutcome

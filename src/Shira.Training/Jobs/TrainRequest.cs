@@ -1,7 +1,7 @@
 using Shira.Format;
 using Shira.Training.Masks;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>
 /// Everything <c>shira train</c> needs, free of TorchSharp types so the CLI can build it without loading libtorch.

@@ -5,7 +5,7 @@ using Shira.Format.Safetensors;
 using Shira.Training.Models;
 using static TorchSharp.torch;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>
 /// Merges PEFT LoRA folders into a model the way PEFT's <c>merge_and_unload</c> does: W += (alpha / r)·B·A per

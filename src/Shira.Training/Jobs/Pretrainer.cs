@@ -4,7 +4,7 @@ using Shira.Training.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>Settings of <see cref="Pretrainer.Pretrain"/>.</summary>
 public sealed record PretrainOptions

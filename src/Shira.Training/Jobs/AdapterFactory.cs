@@ -3,7 +3,7 @@ using Shira.Training.Data;
 using Shira.Training.Masks;
 using Shira.Training.Models;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>Attaches the adapter a <see cref="TrainRequest"/> asks for.</summary>
 internal static class AdapterFactory

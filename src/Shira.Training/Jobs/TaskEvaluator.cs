@@ -2,7 +2,7 @@ using Shira.Training.Data;
 using Shira.Training.Models;
 using static TorchSharp.torch;
 
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>
 /// Scores a model on a dataset without generating: with the true prefix fed in (teacher forcing), an example is

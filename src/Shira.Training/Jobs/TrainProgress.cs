@@ -1,4 +1,4 @@
-namespace Shira.Training.Experiments;
+namespace Shira.Training.Jobs;
 
 /// <summary>A progress event of <see cref="TrainRunner.Run"/>.</summary>
 /// <param name="Phase"><c>pretrain</c> (tiny base) or <c>train</c> (the adapter).</param>
