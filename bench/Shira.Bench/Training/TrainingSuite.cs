@@ -170,7 +170,11 @@ internal static class TrainingSuite
         };
         model.train();
         var result = Trainer.Train(adapter, s => new StepLoss(Loss(s), Batch * Sequence),
-            new TrainerOptions { Steps = steps, LearningRate = 1e-4, Threads = threads, Seed = 1 });
+            new TrainerOptions
+            {
+                Steps = steps, Threads = threads, Seed = 1,
+                LearningRate = TrainRequest.DefaultLearningRate(config.StartsWith("lora", StringComparison.Ordinal) ? "lora" : "shira"),
+            });
         return new Outcome(config, adapter.TrainableParameterCount, result.MeanStepSeconds,
             result.Steps.Select(s => s.Seconds).ToArray(), result.StartRssBytes, result.PeakRssBytes, result.PeakIsTrainingOnly,
             result.AdapterStateBytes, result.Steps[0].Loss, result.FinalLoss);

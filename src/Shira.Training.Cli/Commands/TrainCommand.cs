@@ -41,7 +41,7 @@ internal static class TrainCommand
         var targets = new Option<string>("--targets") { Description = "Comma-separated linear layers to adapt", DefaultValueFactory = _ => string.Join(",", TrainRequest.DefaultTargets) };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 300 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of data order, mask, LoRA init and the tiny base", DefaultValueFactory = _ => 0UL };
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 3e-2 for SHiRA, 1e-2 for LoRA)" };
+        var lr = new Option<double?>("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {TrainRequest.DefaultLearningRate("shira")} for SHiRA, {TrainRequest.DefaultLearningRate("lora")} for LoRA)") };
         var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => 32 };
         var examples = new Option<int>("--examples") { Description = "Training examples generated for --task", DefaultValueFactory = _ => 4000 };
         var eval = new Option<int>("--eval") { Description = "Held-out examples scored before and after (tasks; 0 = off)", DefaultValueFactory = _ => 256 };
@@ -81,13 +81,13 @@ internal static class TrainCommand
                 TargetModules = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Steps = result.GetValue(steps),
                 Seed = result.GetValue(seed),
-                LearningRate = result.GetValue(lr) ?? (methodName == "lora" ? 1e-2 : 3e-2),
                 BatchSize = result.GetValue(batch),
                 TrainExamples = result.GetValue(examples),
                 EvalExamples = result.GetValue(eval),
                 Threads = result.GetValue(threads),
                 OutputPath = result.GetValue(output)!,
             };
+            if (result.GetValue(lr) is { } rate) request = request with { LearningRate = rate };
             if (request.TargetModules.Count == 0) throw new UsageException("--targets names no layer");
             var outcome = Execute(request);
             Build(outcome, request).Print();
@@ -136,9 +136,9 @@ internal static class TrainCommand
             {
                 ["examples"] = a.Examples,
                 ["base_loss"] = JsonOutput.Number(b.Loss),
-                ["base_accuracy"] = JsonOutput.Number(b.Accuracy),
+                ["base_accuracy"] = JsonOutput.Number(b.ExactMatch),
                 ["loss"] = JsonOutput.Number(a.Loss),
-                ["accuracy"] = JsonOutput.Number(a.Accuracy),
+                ["accuracy"] = JsonOutput.Number(a.ExactMatch),
             };
             report.Summary("eval_examples", a.Examples);
         }
