@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Shira.Format;
 using Shira.Format.Container;
 
 namespace Shira.Native;
