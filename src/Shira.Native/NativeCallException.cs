@@ -1,5 +1,3 @@
-using Shira.Format;
-
 namespace Shira.Native;
 
 /// <summary>A bad call at the C boundary (NULL handle, short buffer, unknown tensor): reported as its code.</summary>
