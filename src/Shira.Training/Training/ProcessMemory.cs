@@ -7,6 +7,22 @@ namespace Shira.Training;
 public static partial class ProcessMemory
 {
     /// <summary>
+    /// At the end of a set-up phase (before a training loop): collects .NET garbage that holds memory (large
+    /// managed arrays such as a calibration's gradient scores, and tensor handles only a finalizer would release),
+    /// then <see cref="TryReleaseFreedMemory"/>. A full blocking collection is deliberate here: it runs once, and
+    /// without it that memory stays resident for the whole loop because the loop allocates too little managed
+    /// memory to trigger a collection.
+    /// </summary>
+    public static bool TryReleaseSetUpMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        // Aggressive also decommits what the collection freed; a plain collection keeps it committed (resident).
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return TryReleaseFreedMemory();
+    }
+
+    /// <summary>
     /// Returns heap memory that was freed but is still held by the C allocator to the system (glibc
     /// <c>malloc_trim(0)</c>); false where that is not available (not Linux, or not glibc). libtorch frees tensors
     /// with <c>free</c>, and glibc keeps large freed blocks in its heap once its mmap threshold has grown, so after a

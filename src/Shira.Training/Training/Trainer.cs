@@ -44,7 +44,7 @@ public static class Trainer
 
         // What set-up freed (calibration gradients, pretraining) goes back to the system first, so the peak
         // measured from here is the loop's working set and not allocator retention.
-        ProcessMemory.TryReleaseFreedMemory();
+        if (options.ReleaseFreedMemory) ProcessMemory.TryReleaseSetUpMemory();
         long startRss = ProcessMemory.CurrentRssBytes();
         bool reset = ProcessMemory.TryResetPeak();
         var reports = new List<TrainingStepReport>(options.Steps);
