@@ -20,13 +20,10 @@ internal static class Boundary
         {
             return Fail(e.Code, e.ToString());
         }
-        catch (NativeCallException e)
-        {
-            return Fail(e.Code, ShiraException.FormatCode(e.Code) + ": " + e.Message);
-        }
         catch (Exception e) when (e is ArgumentException or OverflowException or NotSupportedException)
         {
-            return Fail(ShiraErrorCode.Usage, ShiraException.FormatCode(ShiraErrorCode.Usage) + ": " + e.Message);
+            string message = e is ArgumentException a ? ArgumentText(a) : e.Message;
+            return Fail(ShiraErrorCode.Usage, ShiraException.FormatCode(ShiraErrorCode.Usage) + ": " + message);
         }
         catch (ObjectDisposedException e)
         {
@@ -42,6 +39,13 @@ internal static class Boundary
             return Fail(ShiraErrorCode.NativeInternal,
                 ShiraException.FormatCode(ShiraErrorCode.NativeInternal) + ": " + e.GetType().Name + ": " + e.Message);
         }
+    }
+
+    // .NET appends " (Parameter 'x')" to an argument exception's message; C callers get the sentence alone.
+    private static string ArgumentText(ArgumentException e)
+    {
+        string suffix = e.ParamName is null ? "" : $" (Parameter '{e.ParamName}')";
+        return suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
     }
 
     private static int Fail(ShiraErrorCode code, string message)

@@ -50,8 +50,8 @@ public sealed class LoraAdapter : ITrainableAdapter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Rank <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"LoRA rank must be positive, got {config.Rank}");
-        if (!(config.Dropout >= 0 && config.Dropout < 1)) ShiraErrors.Throw(ShiraErrorCode.Usage, $"bad dropout {config.Dropout}");
+        if (config.Rank <= 0) throw ShiraErrors.Usage($"LoRA rank must be positive, got {config.Rank}");
+        if (!(config.Dropout >= 0 && config.Dropout < 1)) throw ShiraErrors.Usage($"bad dropout {config.Dropout}");
         var targets = TargetSelector.Find(model, config.TargetModules, config.TargetRegex);
         ShiraAdapter.Freeze(model);
         var layers = new List<LoraLayer>(targets.Count);
@@ -85,7 +85,7 @@ public sealed class LoraAdapter : ITrainableAdapter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
 
         var tensors = new List<SafetensorsTensorSource>();
@@ -108,7 +108,7 @@ public sealed class LoraAdapter : ITrainableAdapter
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public LoraLayer Layer(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Create(ShiraErrorCode.Usage, $"module {module} is not adapted");
+        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Usage($"module {module} is not adapted");
 
     /// <inheritdoc />
     public void Remove()
@@ -168,7 +168,7 @@ public sealed class LoraAdapter : ITrainableAdapter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(file, e);
+            throw ShiraErrors.IoError(file, e.Message, e);
         }
         finally
         {

@@ -73,7 +73,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         if (config.Strategy is MaskStrategy.Gradient or MaskStrategy.Snip)
         {
             if (calibrationLoss is null)
-                ShiraErrors.Throw(ShiraErrorCode.Usage, $"the {config.Strategy} mask needs calibration batches (calibrationLoss)");
+                throw ShiraErrors.Usage($"the {config.Strategy} mask needs calibration batches (calibrationLoss)");
             gradScores = AccumulateGradients(targets, calibrationLoss, config.CalibrationBatches);
         }
 
@@ -91,7 +91,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
                 MaskStrategy.Gradient => MaskSelector.TopK(gradScores![name], rows, cols, config.Budget, MaskStrategy.Gradient),
                 MaskStrategy.Snip => MaskSelector.TopK(MaskScores.Snip(linear.weight!, gradScores![name]), rows, cols,
                     config.Budget, MaskStrategy.Snip),
-                _ => throw ShiraErrors.Create(ShiraErrorCode.Usage, $"mask strategy {config.Strategy} cannot be trained"),
+                _ => throw ShiraErrors.Usage($"mask strategy {config.Strategy} cannot be trained"),
             };
         }
         return Attach(model, config, masks);
@@ -110,10 +110,9 @@ public sealed class ShiraAdapter : ITrainableAdapter
         foreach (var (name, linear) in targets)
         {
             if (!masks.TryGetValue(name, out var mask))
-                throw ShiraErrors.Create(ShiraErrorCode.Usage, $"no mask for module {name}");
+                throw ShiraErrors.Usage($"no mask for module {name}");
             if (mask.Rows != linear.out_features || mask.Cols != linear.in_features)
-                throw ShiraErrors.Create(ShiraErrorCode.Usage,
-                    $"mask for {name} is [{mask.Rows}, {mask.Cols}], the layer is [{linear.out_features}, {linear.in_features}]");
+                throw ShiraErrors.Usage($"mask for {name} is [{mask.Rows}, {mask.Cols}], the layer is [{linear.out_features}, {linear.in_features}]");
             layers.Add(new ShiraLayer(name, linear, mask, config.ForwardMode));
         }
         return new ShiraAdapter(config, layers);
@@ -203,7 +202,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public ShiraLayer Layer(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Create(ShiraErrorCode.Usage, $"module {module} is not adapted");
+        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Usage($"module {module} is not adapted");
 
     /// <inheritdoc />
     public void Remove()
@@ -228,7 +227,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         ScalarType.Float16 => DType.F16,
         ScalarType.BFloat16 => DType.BF16,
         ScalarType.Float64 => DType.F64,
-        _ => throw ShiraErrors.Create(ShiraErrorCode.Usage, $"cannot adapt a {t} weight"),
+        _ => throw ShiraErrors.Usage($"cannot adapt a {t} weight"),
     };
 
     internal static BaseTensorFingerprint Fingerprint(string name, Tensor weight, bool hash)
@@ -247,11 +246,9 @@ public sealed class ShiraAdapter : ITrainableAdapter
     private static BaseTensorFingerprint Fingerprint(SafetensorsCheckpoint checkpoint, ShiraLayer layer, bool hash)
     {
         if (!checkpoint.TryGetTensor(layer.TensorName, out var file, out var tensor))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing,
-                $"adapted tensor '{layer.TensorName}' is not in the base checkpoint", checkpoint.Path, layer.TensorName);
+            throw ShiraErrors.BaseTensorMissing($"adapted tensor '{layer.TensorName}' is not in the base checkpoint", checkpoint.Path, layer.TensorName);
         if (tensor.Shape.Count != 2 || tensor.Shape[0] != layer.Mask.Rows || tensor.Shape[1] != layer.Mask.Cols)
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"'{layer.TensorName}' is [{string.Join(", ", tensor.Shape)}] in the base checkpoint, the model has [{layer.Mask.Rows}, {layer.Mask.Cols}]",
+            throw ShiraErrors.BaseShapeMismatch($"'{layer.TensorName}' is [{string.Join(", ", tensor.Shape)}] in the base checkpoint, the model has [{layer.Mask.Rows}, {layer.Mask.Cols}]",
                 file.FilePath, layer.TensorName);
         ulong? contentHash = hash ? XxHash3.HashToUInt64(file.GetBytes(tensor)) : null;
         return new BaseTensorFingerprint(layer.TensorName, tensor.Shape.ToArray(), tensor.DType, contentHash);
@@ -260,7 +257,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
     private static Dictionary<string, float[]> AccumulateGradients(
         IReadOnlyList<(string Name, Linear Module)> targets, Func<int, Tensor> calibrationLoss, int batches)
     {
-        if (batches <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"calibration needs at least one batch, got {batches}");
+        if (batches <= 0) throw ShiraErrors.Usage($"calibration needs at least one batch, got {batches}");
         var sums = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {

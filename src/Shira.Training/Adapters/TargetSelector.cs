@@ -19,7 +19,7 @@ public static class TargetSelector
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(suffixes);
         if (suffixes.Count == 0 && string.IsNullOrEmpty(regex))
-            ShiraErrors.Throw(ShiraErrorCode.Usage, "no target modules given (names or a regex)");
+            throw ShiraErrors.Usage("no target modules given (names or a regex)");
         Regex? re = string.IsNullOrEmpty(regex) ? null : new Regex("^(?:" + regex + ")$", RegexOptions.CultureInvariant);
         var found = new List<(string, Linear)>();
         foreach (var (name, module) in model.named_modules())
@@ -28,8 +28,7 @@ public static class TargetSelector
             found.Add((name, linear));
         }
         if (found.Count == 0)
-            ShiraErrors.Throw(ShiraErrorCode.Usage,
-                $"no linear module matches the targets ({string.Join(", ", suffixes)}{(re is null ? "" : " /" + regex + "/")})");
+            throw ShiraErrors.Usage($"no linear module matches the targets ({string.Join(", ", suffixes)}{(re is null ? "" : " /" + regex + "/")})");
         return found;
     }
 

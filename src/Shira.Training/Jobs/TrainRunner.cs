@@ -149,7 +149,7 @@ public static class TrainRunner
 
     private static void Check(TrainRequest r)
     {
-        static void Usage(string message) => ShiraErrors.Throw(ShiraErrorCode.Usage, message);
+        static void Usage(string message) => throw ShiraErrors.Usage(message);
         if (r.InitTiny == (r.BasePath is not null)) Usage("give exactly one of a base checkpoint (--base) or --init tiny");
         if (r.InitTiny && string.IsNullOrEmpty(r.SaveBasePath)) Usage("--init tiny needs --save-base PATH: the adapter is only usable with its base");
         if ((r.TaskName is null) == (r.DataPath is null)) Usage("give exactly one of --task NAME or --data FILE");
@@ -170,8 +170,7 @@ public static class TrainRunner
     {
         if (config.VocabSize < ByteTokenizer.VocabSize)
         {
-            ShiraErrors.Throw(ShiraErrorCode.Usage,
-                $"the base's vocabulary has {config.VocabSize} entries; byte-level data needs at least {ByteTokenizer.VocabSize}", basePath);
+            throw ShiraErrors.Usage($"the base's vocabulary has {config.VocabSize} entries; byte-level data needs at least {ByteTokenizer.VocabSize}", basePath);
         }
     }
 }

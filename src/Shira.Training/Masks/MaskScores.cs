@@ -20,7 +20,7 @@ public static class MaskScores
     {
         var w = WeightMagnitude(weight);
         if (w.Length != accumulatedAbsGrad.Length)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"{accumulatedAbsGrad.Length} gradient entries for {w.Length} weights");
+            throw ShiraErrors.Usage($"{accumulatedAbsGrad.Length} gradient entries for {w.Length} weights");
         for (int i = 0; i < w.Length; i++) w[i] *= accumulatedAbsGrad[i];
         return w;
     }
