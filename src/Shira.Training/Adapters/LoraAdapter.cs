@@ -50,8 +50,8 @@ public sealed class LoraAdapter : ITrainableAdapter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Rank <= 0) throw ShiraErrors.Usage($"LoRA rank must be positive, got {config.Rank}");
-        if (!(config.Dropout >= 0 && config.Dropout < 1)) throw ShiraErrors.Usage($"bad dropout {config.Dropout}");
+        if (config.Rank <= 0) throw new ArgumentOutOfRangeException(nameof(config), $"LoRA rank must be positive, got {config.Rank}");
+        if (!(config.Dropout >= 0 && config.Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(config), $"LoRA dropout must be in [0, 1), got {config.Dropout}");
         var targets = TargetSelector.Find(model, config.TargetModules, config.TargetRegex);
         ShiraAdapter.Freeze(model);
         var layers = new List<LoraLayer>(targets.Count);
@@ -108,7 +108,7 @@ public sealed class LoraAdapter : ITrainableAdapter
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public LoraLayer Layer(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Usage($"module {module} is not adapted");
+        _layers.Find(l => l.Name == module) ?? throw new ArgumentException($"module {module} is not adapted", nameof(module));
 
     /// <inheritdoc />
     public void Remove()

@@ -73,7 +73,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         if (config.Strategy is MaskStrategy.Gradient or MaskStrategy.Snip)
         {
             if (calibrationLoss is null)
-                throw ShiraErrors.Usage($"the {config.Strategy} mask needs calibration batches (calibrationLoss)");
+                throw new ArgumentException($"the {config.Strategy} mask needs calibration batches", nameof(calibrationLoss));
             gradScores = AccumulateGradients(targets, calibrationLoss, config.CalibrationBatches);
         }
 
@@ -91,7 +91,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
                 MaskStrategy.Gradient => MaskSelector.TopK(gradScores![name], rows, cols, config.Budget, MaskStrategy.Gradient),
                 MaskStrategy.Snip => MaskSelector.TopK(MaskScores.Snip(linear.weight!, gradScores![name]), rows, cols,
                     config.Budget, MaskStrategy.Snip),
-                _ => throw ShiraErrors.Usage($"mask strategy {config.Strategy} cannot be trained"),
+                _ => throw new ArgumentException($"mask strategy {config.Strategy} cannot be trained", nameof(config)),
             };
         }
         return Attach(model, config, masks);
@@ -110,9 +110,9 @@ public sealed class ShiraAdapter : ITrainableAdapter
         foreach (var (name, linear) in targets)
         {
             if (!masks.TryGetValue(name, out var mask))
-                throw ShiraErrors.Usage($"no mask for module {name}");
+                throw new ArgumentException($"no mask for module {name}", nameof(masks));
             if (mask.Rows != linear.out_features || mask.Cols != linear.in_features)
-                throw ShiraErrors.Usage($"mask for {name} is [{mask.Rows}, {mask.Cols}], the layer is [{linear.out_features}, {linear.in_features}]");
+                throw new ArgumentException($"mask for {name} is [{mask.Rows}, {mask.Cols}], the layer is [{linear.out_features}, {linear.in_features}]", nameof(masks));
             layers.Add(new ShiraLayer(name, linear, mask, config.ForwardMode));
         }
         return new ShiraAdapter(config, layers);
@@ -202,7 +202,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public ShiraLayer Layer(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Usage($"module {module} is not adapted");
+        _layers.Find(l => l.Name == module) ?? throw new ArgumentException($"module {module} is not adapted", nameof(module));
 
     /// <inheritdoc />
     public void Remove()
@@ -227,7 +227,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         ScalarType.Float16 => DType.F16,
         ScalarType.BFloat16 => DType.BF16,
         ScalarType.Float64 => DType.F64,
-        _ => throw ShiraErrors.Usage($"cannot adapt a {t} weight"),
+        _ => throw new ArgumentException($"cannot adapt a {t} weight (f32, f16, bf16 or f64 only)", nameof(t)),
     };
 
     internal static BaseTensorFingerprint Fingerprint(string name, Tensor weight, bool hash)
@@ -257,7 +257,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
     private static Dictionary<string, float[]> AccumulateGradients(
         IReadOnlyList<(string Name, Linear Module)> targets, Func<int, Tensor> calibrationLoss, int batches)
     {
-        if (batches <= 0) throw ShiraErrors.Usage($"calibration needs at least one batch, got {batches}");
+        if (batches <= 0) throw new ArgumentOutOfRangeException(nameof(batches), $"calibration needs at least one batch, got {batches}");
         var sums = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {

@@ -120,7 +120,7 @@ public sealed class TokenDataset
             if (item.Ids.Length > maxTokens) item = (item.Ids[..maxTokens], Math.Min(item.AnswerStart, maxTokens - 1));
             items.Add(item);
         }
-        if (items.Count == 0) throw ShiraErrors.Usage($"'{path}' holds no text lines", path);
+        if (items.Count == 0) throw ShiraErrors.DataEmpty("the file holds no text lines", path);
         return new TokenDataset(items, Path.GetFileName(path));
     }
 

@@ -108,6 +108,6 @@ public static class LlamaCheckpoint
         var dir = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         var configPath = Path.Combine(dir, "config.json");
         if (File.Exists(configPath)) return LlamaConfig.Load(configPath);
-        throw ShiraErrors.Usage($"no LLaMA config for '{path}': neither a '{ConfigMetadataKey}' metadata entry nor a config.json beside it", path);
+        throw ShiraErrors.IoError(configPath, $"the checkpoint '{path}' has no LLaMA config: neither a '{ConfigMetadataKey}' metadata entry nor this config.json");
     }
 }
