@@ -330,7 +330,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
             throw ShiraErrors.FileTooSmall($"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", file);
         var header = new ReadOnlySpan<byte>(p, ShiraLayout.HeaderSize);
         if (!header[..8].SequenceEqual(ShiraLayout.HeaderMagic))
-            throw ShiraErrors.BadMagic("not a .shira file (bad magic)", file, null, 0);
+            throw ShiraErrors.BadMagic("the file does not start with the .shira magic (not a .shira file)", file, null, 0);
         int major = BinaryPrimitives.ReadUInt16LittleEndian(header[ShiraLayout.HeaderMajorAt..]);
         int minor = BinaryPrimitives.ReadUInt16LittleEndian(header[ShiraLayout.HeaderMinorAt..]);
         if (major != ShiraLayout.Major)

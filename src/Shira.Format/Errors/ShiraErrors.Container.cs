@@ -11,13 +11,13 @@ public static partial class ShiraErrors
     public static ShiraException FileTooSmall(string detail, string? file = null, string? tensor = null, long? offset = null) =>
         Create(ShiraErrorCode.FileTooSmall, "file too small", detail, file, tensor, offset);
 
-    /// <summary><see cref="ShiraErrorCode.BadMagic"/>: The leading magic bytes are not the .shira magic. Message: <c>not a .shira file (bad magic): detail</c>.</summary>
+    /// <summary><see cref="ShiraErrorCode.BadMagic"/>: The leading magic bytes are not the .shira magic. Message: <c>bad magic: detail</c>.</summary>
     /// <param name="detail">What exactly is wrong at this site.</param>
     /// <param name="file">The file concerned, if known.</param>
     /// <param name="tensor">The tensor concerned, if any.</param>
     /// <param name="offset">The byte offset in <paramref name="file"/>, if known.</param>
     public static ShiraException BadMagic(string detail, string? file = null, string? tensor = null, long? offset = null) =>
-        Create(ShiraErrorCode.BadMagic, "not a .shira file (bad magic)", detail, file, tensor, offset);
+        Create(ShiraErrorCode.BadMagic, "bad magic", detail, file, tensor, offset);
 
     /// <summary><see cref="ShiraErrorCode.BadTrailer"/>: The trailer magic, length or checksum is wrong. Message: <c>bad trailer: detail</c>.</summary>
     /// <param name="detail">What exactly is wrong at this site.</param>

@@ -159,5 +159,5 @@ internal static class JournalFile
     }
 
     private static void Corrupt(string path, string why, long offset) =>
-        throw ShiraErrors.JournalCorrupt($"journal record is corrupt: {why}", path, null, offset);
+        throw ShiraErrors.JournalCorrupt($"the record is unreadable: {why}", path, null, offset);
 }
