@@ -72,6 +72,22 @@ public sealed partial class ShiraErrorsTests
     }
 
     [Fact]
+    public void The_lead_phrases_are_the_committed_ones()
+    {
+        // A changed lead phrase changes what users and scripts see for a code: do it here on purpose, not in passing.
+        var actual = Factories().Select(m =>
+            {
+                var args = m.GetParameters().Select(p => p.Name == "detail" ? "DETAIL" : p.Name == "file" ? "FILE" : p.HasDefaultValue ? p.DefaultValue : null).ToArray();
+                var e = (ShiraException)m.Invoke(null, args)!;
+                return (Code: (int)e.Code, Line: $"{e.CodeString} {e.Code}: {e.Message}");
+            })
+            .OrderBy(x => x.Code).Select(x => x.Line).ToArray();
+        string golden = Path.Combine(RepoPaths.Root, "tests", "Shira.Format.Tests", "Errors", "messages.txt");
+        Assert.True(File.Exists(golden), $"missing {golden}; expected:\n{string.Join("\n", actual)}");
+        Assert.Equal(File.ReadAllLines(golden), actual);
+    }
+
+    [Fact]
     public void Only_the_Errors_folder_constructs_ShiraException_and_no_code_calls_a_generic_factory()
     {
         string src = Path.Combine(RepoPaths.Root, "src");
