@@ -111,6 +111,28 @@ public sealed partial class ShiraErrorsTests
     }
 
     [Fact]
+    public void Libraries_report_a_wrong_call_as_an_argument_exception_not_as_Usage()
+    {
+        // Usage (exit 2) is the command line's code; a library refusing an argument throws ArgumentException, which the
+        // commands print under it. Only the command and C-boundary layers may make Usage themselves.
+        var offenders = new List<string>();
+        foreach (var project in new[] { "Shira.Format", "Shira.Convert", "Shira.Runtime", "Shira.Training" })
+        {
+            string dir = Path.Combine(RepoPaths.Root, "src", project);
+            foreach (var file in Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories))
+            {
+                if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                    || file.Contains($"{Path.DirectorySeparatorChar}Errors{Path.DirectorySeparatorChar}", StringComparison.Ordinal)) continue;
+                var lines = File.ReadAllLines(file);
+                for (int i = 0; i < lines.Length; i++)
+                    if (lines[i].Contains("ShiraErrors.Usage(", StringComparison.Ordinal))
+                        offenders.Add($"{Path.GetRelativePath(RepoPaths.Root, file)}:{i + 1}: {lines[i].Trim()}");
+            }
+        }
+        Assert.True(offenders.Count == 0, "throw ArgumentException for a caller's mistake:\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
     public void The_source_scan_sees_what_it_forbids()
     {
         // The mutations the scan above must catch (its negative control): each is a line that would compile if the
