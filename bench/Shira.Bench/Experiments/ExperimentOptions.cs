@@ -9,10 +9,11 @@ public sealed record ExperimentOptions
     /// <summary>Pretraining steps of the tiny base on the mixture (skipped when WorkDir already holds base.safetensors).</summary>
     public int PretrainSteps { get; init; } = 1200;
     /// <summary>Tasks to tune for (each gets its own adapter; all of a method's adapters are then fused). The
-    /// default pair does not compete for the same inputs: each prompt starts with its task's own prefix
-    /// (<c>reverse</c> / <c>sort</c>) and draws from its own alphabet (letters / digits), as separate skills are in
-    /// the paper. (The earlier pair reverse/caesar mapped the same words to two different answers.)</summary>
-    public IReadOnlyList<string> Tasks { get; init; } = ["reverse", "sort"];
+    /// default pair are two skills the tiny base can learn that do not compete for the same inputs: every prompt
+    /// starts with its task's own prefix (<c>reverse w</c> / <c>caesar w</c>), so one input never asks for both
+    /// answers, as separate skills are in the paper. (The pair reverse/sort was tried: no method learned
+    /// <c>sort</c>, because the base never saw a digit, so its fusion could not be judged.)</summary>
+    public IReadOnlyList<string> Tasks { get; init; } = ["reverse", "caesar"];
     /// <summary>Methods: SHiRA masks (<c>structured</c>, <c>random</c>, <c>weight</c>, <c>grad</c>, <c>snip</c>) and <c>lora</c>.</summary>
     public IReadOnlyList<string> Methods { get; init; } = ["structured", "random", "weight", "grad", "snip", "lora"];
     /// <summary>Budget per layer: LoRA rank r; SHiRA trains r·(in+out) entries, the same count.</summary>

@@ -214,13 +214,13 @@ public static class ExperimentSuite
         string pretrained = result.PretrainSeconds > 0 ? string.Create(inv, $"{result.PretrainSeconds:F0} s") : "reused";
         sb.AppendLine(inv, $"Tiny LLaMA ({TrainRequest.TinyConfig.NumHiddenLayers} layers, width {TrainRequest.TinyConfig.HiddenSize}, byte vocabulary), pretrained {o.PretrainSteps} steps on {TrainRequest.SequenceTaskMixture} ({pretrained}); adapters on q,k,v,o,gate,up,down at LoRA r={o.Rank} budget, {o.Steps} steps, batch {o.BatchSize}, learning rates {string.Join(", ", o.LearningRates.Select(l => l.ToString(inv)))} for every method (best on {o.ValidationExamples} validation examples), {o.Threads} thread(s), {o.EvalExamples} held-out examples per task. Total {result.TotalSeconds:F0} s.");
         sb.AppendLine();
-        sb.AppendLine("| Task | Method | Best lr | Trainable | Train loss (first → last) | Eval loss | Exact match | Fused exact match | Concept loss | Shared Σv² | ms/step | Peak RSS MiB |");
-        sb.AppendLine("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| Task | Method | Best lr | Trainable | Train loss (first → last) | Eval loss | Fused eval loss | Exact match | Fused exact match | Concept loss | Shared Σv² | ms/step | Peak RSS MiB |");
+        sb.AppendLine("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var c in result.Cells)
         {
             var t = c.Training;
             sb.AppendLine(inv,
-                $"| {c.Task} | {Label(c.Method)} | {c.LearningRate} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Single.Accuracy:P1} | {c.Fused.Accuracy:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} |");
+                $"| {c.Task} | {Label(c.Method)} | {c.LearningRate} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Fused.Loss:F3} | {c.Single.Accuracy:P1} | {c.Fused.Accuracy:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} |");
         }
         sb.AppendLine();
         sb.AppendLine("Learning-rate sweep, validation exact match (validation loss):");
@@ -238,12 +238,12 @@ public static class ExperimentSuite
         sb.Append("Base model exact match: ");
         sb.AppendLine(string.Join(", ", result.BaseScores.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value.Accuracy:P1}"))));
         sb.AppendLine();
-        sb.AppendLine("| Method | Mean exact match alone | Mean fused | Mean concept loss | Mean ms/step | Mean peak RSS MiB |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| Method | Mean exact match alone | Mean fused | Mean concept loss | Mean eval loss alone → fused | Mean ms/step | Mean peak RSS MiB |");
+        sb.AppendLine("|---|---:|---:|---:|---|---:|---:|");
         foreach (var g in result.Cells.GroupBy(c => c.Method))
         {
             sb.AppendLine(inv,
-                $"| {Label(g.Key)} | {g.Average(c => c.Single.Accuracy):P1} | {g.Average(c => c.Fused.Accuracy):P1} | {g.Average(c => c.ConceptLoss) * 100:F1} pp | {g.Average(c => c.Training.MeanStepSeconds) * 1000:F1} | {g.Average(c => c.Training.PeakRssBytes) / 1048576.0:F1} |");
+                $"| {Label(g.Key)} | {g.Average(c => c.Single.Accuracy):P1} | {g.Average(c => c.Fused.Accuracy):P1} | {g.Average(c => c.ConceptLoss) * 100:F1} pp | {g.Average(c => c.Single.Loss):F3} → {g.Average(c => c.Fused.Loss):F3} | {g.Average(c => c.Training.MeanStepSeconds) * 1000:F1} | {g.Average(c => c.Training.PeakRssBytes) / 1048576.0:F1} |");
         }
         if (result.MemoryProbe.Count > 0 && result.MemoryProbeConfig is { } pc)
         {

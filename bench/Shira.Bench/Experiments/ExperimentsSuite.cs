@@ -42,7 +42,7 @@ public static class ExperimentsSuite
                 case "--in-process": inProcess = true; break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
-                    Console.Error.WriteLine("usage: experiments [--work DIR] [--steps N] [--pretrain-steps N] [--rank R] [--tasks reverse,sort] " +
+                    Console.Error.WriteLine("usage: experiments [--work DIR] [--steps N] [--pretrain-steps N] [--rank R] [--tasks reverse,caesar] " +
                         "[--methods structured,random,weight,grad,snip,lora] [--threads T] [--seed S] [--lrs 0.003,0.01,0.03,0.1] [--val N] [--eval N] [--memory-hidden H (0 = off, the default)] [--memory-steps N] [--in-process]");
                     return 2;
             }

@@ -34,7 +34,11 @@ internal static class TrainingSuite
         ("shira-grad", "SHiRA-grad, merged"),
         ("shira-snip", "SHiRA-snip, merged"),
         ("shira-random-dense", "SHiRA-random, dense hook (old)"),
+        ("lora-keepheap", "LoRA r=8, freed memory left in the C heap"),
+        ("shira-random-keepheap", "SHiRA-random, merged, freed memory left in the C heap"),
     ];
+
+    private const string KeepHeap = "-keepheap";
 
     private sealed record Outcome(string Config, long Trainable, double MeanStepSeconds, double[] StepSeconds,
         long StartRss, long PeakRss, bool PeakIsTrainingOnly, long AdapterStateBytes, double FirstLoss, double LastLoss);
@@ -128,8 +132,11 @@ internal static class TrainingSuite
             ?? throw new InvalidOperationException("no outcome from child " + config);
     }
 
-    private static Outcome RunOne(string config, int steps, int vocab, int threads)
+    private static Outcome RunOne(string name, int steps, int vocab, int threads)
     {
+        // "-keepheap": the same training with TrainerOptions.ReleaseFreedMemory off, to show what heap retention adds.
+        bool keepHeap = name.EndsWith(KeepHeap, StringComparison.Ordinal);
+        string config = keepHeap ? name[..^KeepHeap.Length] : name;
         Trainer.SetDeterministic(1, threads);
         var modelConfig = new LlamaConfig
         {
@@ -170,8 +177,8 @@ internal static class TrainingSuite
         };
         model.train();
         var result = Trainer.Train(adapter, s => new StepLoss(Loss(s), Batch * Sequence),
-            new TrainerOptions { Steps = steps, LearningRate = 1e-4, Threads = threads, Seed = 1 });
-        return new Outcome(config, adapter.TrainableParameterCount, result.MeanStepSeconds,
+            new TrainerOptions { Steps = steps, LearningRate = 1e-4, Threads = threads, Seed = 1, ReleaseFreedMemory = !keepHeap });
+        return new Outcome(name, adapter.TrainableParameterCount, result.MeanStepSeconds,
             result.Steps.Select(s => s.Seconds).ToArray(), result.StartRssBytes, result.PeakRssBytes, result.PeakIsTrainingOnly,
             result.AdapterStateBytes, result.Steps[0].Loss, result.FinalLoss);
     }

@@ -1,10 +1,31 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Shira.Training;
 
 /// <summary>Process memory figures from <c>/proc/self</c> (Linux); zero or false elsewhere.</summary>
-public static class ProcessMemory
+public static partial class ProcessMemory
 {
+    /// <summary>
+    /// Returns heap memory that was freed but is still held by the C allocator to the system (glibc
+    /// <c>malloc_trim(0)</c>); false where that is not available (not Linux, or not glibc). libtorch frees tensors
+    /// with <c>free</c>, and glibc keeps large freed blocks in its heap once its mmap threshold has grown, so after a
+    /// one-off burst (a mask calibration's dense gradients) the resident set stays high though nothing uses it.
+    /// </summary>
+    public static bool TryReleaseFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            _ = MallocTrim(0);
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
     public static long PeakRssBytes() => ReadStatus("VmHWM:");
 
@@ -41,4 +62,7 @@ public static class ProcessMemory
         }
         return 0;
     }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 }

@@ -22,4 +22,8 @@ public sealed record TrainerOptions
     public long Seed { get; init; }
     /// <summary>Intra-op threads (<c>torch.set_num_threads</c>); fixed so runs repeat bit for bit (default 1).</summary>
     public int Threads { get; init; } = 1;
+    /// <summary>After every step, return memory the C allocator still holds but nothing uses to the system
+    /// (<see cref="ProcessMemory.TryReleaseFreedMemory"/>), so the resident set follows the working set instead of
+    /// growing with heap retention; costs about 5 % of the step time on a LLaMA-sized block. Default true.</summary>
+    public bool ReleaseFreedMemory { get; init; } = true;
 }
