@@ -1,5 +1,3 @@
-using Shira.Format;
-
 namespace Shira.Native;
 
 /// <summary>

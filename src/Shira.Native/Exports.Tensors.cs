@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Shira.Format;
 using Shira.Format.Container;
 
 namespace Shira.Native;
@@ -105,10 +103,7 @@ internal static unsafe partial class Exports
         {
             var t = a.Tensor(i);
             CheckBuffer(dst, capacity, (ulong)t.Nnz, "the value buffer");
-            // GetValueBytes verifies the checksum (and decodes LZ4) before anything is copied.
-            var bytes = a.Reader.GetValueBytes(t);
-            if ((ulong)bytes.Length < (ulong)t.Nnz * (ulong)t.ValueDType.ByteSize())
-                throw ShiraErrors.BadValues("the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
+            ValueBytes(a, t); // verified before anything is copied
             a.Reader.ReadValues(t, new Span<float>(dst, checked((int)t.Nnz)));
             return 0;
         }));
@@ -120,10 +115,8 @@ internal static unsafe partial class Exports
             var t = a.Tensor(i);
             ulong need = checked((ulong)t.Nnz * (ulong)t.ValueDType.ByteSize());
             CheckBuffer(dst, capacityBytes, need, "the value buffer");
-            var bytes = a.Reader.GetValueBytes(t);
-            if ((ulong)bytes.Length < need)
-                throw ShiraErrors.BadValues("the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
-            bytes[..(int)need].CopyTo(new Span<byte>(dst, (int)need));
+            var bytes = ValueBytes(a, t);
+            bytes.CopyTo(new Span<byte>(dst, bytes.Length));
             return 0;
         }));
 
@@ -133,16 +126,23 @@ internal static unsafe partial class Exports
         {
             if (data is null) throw NativeErrors.Null("data");
             if (byteLength is null) throw NativeErrors.Null("byte_length");
-            var t = a.Tensor(i);
-            ulong need = checked((ulong)t.Nnz * (ulong)t.ValueDType.ByteSize());
-            var bytes = a.Reader.GetValueBytes(t);
-            if ((ulong)bytes.Length < need)
-                throw ShiraErrors.BadValues("the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
+            var bytes = ValueBytes(a, a.Tensor(i));
             // The span is the map itself (or the reader's cached LZ4 decode): both live until the reader is disposed.
             *data = Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes));
-            *byteLength = need;
+            *byteLength = (ulong)bytes.Length;
             return 0;
         }));
+
+    /// <summary>The nnz values of <paramref name="t"/> as stored. GetValueBytes verifies the checksum (and decodes
+    /// LZ4) first, so no export hands out or copies unverified bytes.</summary>
+    private static ReadOnlySpan<byte> ValueBytes(NativeAdapter a, ShiraTensorInfo t)
+    {
+        ulong need = checked((ulong)t.Nnz * (ulong)t.ValueDType.ByteSize());
+        var bytes = a.Reader.GetValueBytes(t);
+        if ((ulong)bytes.Length < need)
+            throw ShiraErrors.BadValues("the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
+        return bytes[..checked((int)need)];
+    }
 
     private static int IndexOf(ShiraReader reader, ShiraTensorInfo t)
     {

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Shira.Format;
 using Shira.Format.Container;
 
 namespace Shira.Native;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Shira.Format;
 
 namespace Shira.Native;
 

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Shira.Native;
 
 /// <summary>The message of the last failed call, per thread (as errno and dlerror do).</summary>

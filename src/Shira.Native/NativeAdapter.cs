@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Shira.Format;
 using Shira.Format.Container;
 
 namespace Shira.Native;

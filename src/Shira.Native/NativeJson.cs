@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Shira.Format;
 using Shira.Format.Container;
 
 namespace Shira.Native;
@@ -17,9 +16,7 @@ internal static class NativeJson
         {
             w.WriteStartObject();
             w.WriteString("name", t.Name);
-            w.WriteStartArray("shape");
-            foreach (long d in t.Shape) w.WriteNumberValue(d);
-            w.WriteEndArray();
+            WriteShape(w, t.Shape);
             w.WriteNumber("numel", t.Numel);
             w.WriteNumber("nnz", t.Nnz);
             w.WriteString("value_dtype", t.ValueDType.ToString().ToLowerInvariant());
@@ -32,6 +29,13 @@ internal static class NativeJson
         }
         w.WriteEndArray();
     });
+
+    private static void WriteShape(Utf8JsonWriter w, IEnumerable<long> shape)
+    {
+        w.WriteStartArray("shape");
+        foreach (long d in shape) w.WriteNumberValue(d);
+        w.WriteEndArray();
+    }
 
     public static string Metadata(ShiraReader reader) => Write(w =>
     {
@@ -46,9 +50,7 @@ internal static class NativeJson
         {
             w.WriteStartObject();
             w.WriteString("name", fp.Name);
-            w.WriteStartArray("shape");
-            foreach (long d in fp.Shape) w.WriteNumberValue(d);
-            w.WriteEndArray();
+            WriteShape(w, fp.Shape);
             w.WriteString("dtype", fp.DType.Name());
             if (fp.ContentHash is ulong h) w.WriteString("content_hash", h.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
             else w.WriteNull("content_hash");

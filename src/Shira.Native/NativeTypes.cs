@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using Shira.Format;
-
 namespace Shira.Native;
 
 /// <summary>Mirror of <c>shira_tensor_info</c> in shira.h (128 bytes).</summary>

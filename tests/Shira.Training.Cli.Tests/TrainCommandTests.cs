@@ -39,6 +39,7 @@ public sealed class TrainCommandTests
         var json = JsonNode.Parse(output.ToString())!;
         Assert.Equal("shira-struct", (string?)json["method"]);
         Assert.Equal(3, (int)json["steps"]!);
+        Assert.Equal(Jobs.TrainRequest.DefaultLearningRate("shira"), (double)json["learning_rate"]!); // no --lr: the library's
         Assert.Equal(4, (int)json["eval"]!["examples"]!);
         Assert.Equal("1.0", (string?)json["schema_version"]);
         Assert.True(File.Exists(dir.File("caesar.shira")));

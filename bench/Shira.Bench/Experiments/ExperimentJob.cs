@@ -32,21 +32,10 @@ public sealed record ExperimentJob
     /// <summary>Held-out examples.</summary>
     public required int EvalExamples { get; init; }
 
-    /// <summary>The SHiRA mask strategy named by <see cref="Method"/> (null for LoRA).</summary>
-    public static MaskStrategy? ParseMask(string method) => method switch
-    {
-        "structured" => MaskStrategy.Structured,
-        "random" => MaskStrategy.Random,
-        "weight" => MaskStrategy.WeightMagnitude,
-        "grad" => MaskStrategy.Gradient,
-        "snip" => MaskStrategy.Snip,
-        _ => null,
-    };
-
     /// <summary>The equivalent <c>shira train</c> request.</summary>
     public TrainRequest ToRequest()
     {
-        var mask = ParseMask(Method);
+        var mask = MaskNames.Parse(Method);
         if (mask is null && Method != "lora") throw new InvalidOperationException($"unknown experiment method '{Method}'");
         return new TrainRequest
         {

@@ -1,3 +1,4 @@
+using Shira.Training.Inference;
 using Shira.Training.Jobs;
 
 namespace Shira.Bench.Experiments;
@@ -12,11 +13,11 @@ namespace Shira.Bench.Experiments;
 /// changes (from the runtime's fuse report); null for LoRA, whose deltas are dense.</param>
 /// <param name="LearningRate">The learning rate chosen on the validation split.</param>
 /// <param name="Sweep">Every learning rate tried: its validation score.</param>
-public sealed record ExperimentCell(string Task, string Method, TrainOutcome Training, TaskScore Single, TaskScore Fused,
+public sealed record ExperimentCell(string Task, string Method, TrainOutcome Training, EvalResult Single, EvalResult Fused,
     double? SharedEnergyShare, double LearningRate, IReadOnlyList<SweepPoint> Sweep)
 {
     /// <summary>Exact-match accuracy lost by fusing (single − fused), in fraction points.</summary>
-    public double ConceptLoss => Single.Accuracy - Fused.Accuracy;
+    public double ConceptLoss => Single.ExactMatch - Fused.ExactMatch;
 }
 
 /// <summary>The whole experiment.</summary>
@@ -28,7 +29,7 @@ public sealed record ExperimentCell(string Task, string Method, TrainOutcome Tra
 /// <param name="MemoryProbeConfig">The memory probe's model, null when off.</param>
 /// <param name="TotalSeconds">Wall time.</param>
 public sealed record ExperimentResult(ExperimentOptions Options, double PretrainSeconds,
-    IReadOnlyDictionary<string, TaskScore> BaseScores, IReadOnlyList<ExperimentCell> Cells,
+    IReadOnlyDictionary<string, EvalResult> BaseScores, IReadOnlyList<ExperimentCell> Cells,
     IReadOnlyList<MemoryProbeRun> MemoryProbe, Shira.Training.Models.LlamaConfig? MemoryProbeConfig, double TotalSeconds);
 
 /// <summary>One memory-probe run.</summary>
@@ -40,4 +41,4 @@ public sealed record MemoryProbeRun(string Method, TrainOutcome Training);
 /// <param name="LearningRate">Learning rate.</param>
 /// <param name="Validation">Score on the validation split.</param>
 /// <param name="FinalLoss">Training loss of the last step.</param>
-public sealed record SweepPoint(double LearningRate, TaskScore Validation, double FinalLoss);
+public sealed record SweepPoint(double LearningRate, EvalResult Validation, double FinalLoss);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Shira.Runtime;
 using Shira.Training.Data;
+using Shira.Training.Inference;
 using Shira.Training.Jobs;
 using Shira.Training.Models;
 
@@ -18,7 +19,15 @@ namespace Shira.Bench.Experiments;
 /// </summary>
 public static class ExperimentSuite
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // Task examples are a few dozen tokens: score them 64 at a time (ModelEvaluator's default suits long documents).
+    private const int EvalBatchSize = 64;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        // A diverged sweep point scores an infinite loss.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Runs the experiment; <paramref name="train"/> runs one job (in-process:
     /// <c>job => TrainRunner.Run(job.ToRequest())</c>; see <see cref="ChildProcessTrainer"/>).</summary>
@@ -46,7 +55,7 @@ public static class ExperimentSuite
 
         var evalSets = new Dictionary<string, TokenDataset>(StringComparer.Ordinal);
         var validationSets = new Dictionary<string, TokenDataset>(StringComparer.Ordinal);
-        var baseScores = new Dictionary<string, TaskScore>(StringComparer.Ordinal);
+        var baseScores = new Dictionary<string, EvalResult>(StringComparer.Ordinal);
         using (var baseModel = LlamaCheckpoint.Load(basePath, config))
         {
             for (int i = 0; i < options.Tasks.Count; i++)
@@ -55,8 +64,8 @@ public static class ExperimentSuite
                     ?? throw new ArgumentException($"unknown task '{options.Tasks[i]}'", nameof(options));
                 evalSets[task.Name] = TokenDataset.ForTask(task, options.EvalExamples, TaskSeed(options, i), "eval");
                 validationSets[task.Name] = TokenDataset.ForTask(task, options.ValidationExamples, TaskSeed(options, i), "validation");
-                baseScores[task.Name] = TaskEvaluator.Evaluate(baseModel, evalSets[task.Name]);
-                log(string.Create(CultureInfo.InvariantCulture, $"base on {task.Name}: exact match {baseScores[task.Name].Accuracy:P1}"));
+                baseScores[task.Name] = ModelEvaluator.Evaluate(baseModel, evalSets[task.Name], EvalBatchSize);
+                log(string.Create(CultureInfo.InvariantCulture, $"base on {task.Name}: exact match {baseScores[task.Name].ExactMatch:P1}"));
             }
         }
 
@@ -65,7 +74,7 @@ public static class ExperimentSuite
         {
             bool lora = method == "lora";
             var outputs = new List<string>();
-            var trained = new List<(string Task, TrainOutcome Outcome, TaskScore Single, double Lr, IReadOnlyList<SweepPoint> Sweep)>();
+            var trained = new List<(string Task, TrainOutcome Outcome, EvalResult Single, double Lr, IReadOnlyList<SweepPoint> Sweep)>();
             for (int i = 0; i < options.Tasks.Count; i++)
             {
                 string task = options.Tasks[i];
@@ -93,20 +102,20 @@ public static class ExperimentSuite
                     {
                         // A diverging learning rate is a result of the sweep, not a failure of the experiment.
                         log("  diverged");
-                        sweep.Add(new SweepPoint(lr, new TaskScore(double.PositiveInfinity, 0, 0), double.NaN));
+                        sweep.Add(new SweepPoint(lr, new EvalResult(0, 0, double.PositiveInfinity, 0, 0), double.NaN));
                         continue;
                     }
                     var validation = Score(basePath, config, lora, [candidate], validationSets[task]);
                     var point = new SweepPoint(lr, validation, outcome.FinalLoss);
                     sweep.Add(point);
                     log(string.Create(CultureInfo.InvariantCulture,
-                        $"  {outcome.TrainableParameters} parameters, loss {outcome.InitialLoss:F3} → {outcome.FinalLoss:F3}, {outcome.MeanStepSeconds * 1000:F1} ms/step, validation exact match {validation.Accuracy:P1}"));
+                        $"  {outcome.TrainableParameters} parameters, loss {outcome.InitialLoss:F3} → {outcome.FinalLoss:F3}, {outcome.MeanStepSeconds * 1000:F1} ms/step, validation exact match {validation.ExactMatch:P1}"));
                     if (best is null || Better(point, best.Value.Point)) best = (outcome, candidate, point);
                 }
                 if (best is null) throw new InvalidOperationException($"{method} on {task} diverged at every learning rate");
                 CopyAdapter(best.Value.Path, output, lora);
                 var single = Score(basePath, config, lora, [output], evalSets[task]);
-                log(string.Create(CultureInfo.InvariantCulture, $"  best lr {best.Value.Point.LearningRate}: held-out exact match {single.Accuracy:P1}"));
+                log(string.Create(CultureInfo.InvariantCulture, $"  best lr {best.Value.Point.LearningRate}: held-out exact match {single.ExactMatch:P1}"));
                 outputs.Add(output);
                 trained.Add((task, best.Value.Outcome, single, best.Value.Point.LearningRate, sweep));
             }
@@ -124,7 +133,7 @@ public static class ExperimentSuite
                 var fused = outputs.Count == 1 ? single
                     : lora ? Score(basePath, config, true, outputs, evalSets[task])
                     : Score(basePath, config, false, [fusedPath], evalSets[task]);
-                log(string.Create(CultureInfo.InvariantCulture, $"  fused {method} on {task}: exact match {fused.Accuracy:P1} (alone {single.Accuracy:P1})"));
+                log(string.Create(CultureInfo.InvariantCulture, $"  fused {method} on {task}: exact match {fused.ExactMatch:P1} (alone {single.ExactMatch:P1})"));
                 cells.Add(new ExperimentCell(task, method, outcome, single, fused, shared[i], lr, sweep));
             }
         }
@@ -220,7 +229,7 @@ public static class ExperimentSuite
         {
             var t = c.Training;
             sb.AppendLine(inv,
-                $"| {c.Task} | {Label(c.Method)} | {c.LearningRate} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Fused.Loss:F3} | {c.Single.Accuracy:P1} | {c.Fused.Accuracy:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} |");
+                $"| {c.Task} | {Label(c.Method)} | {c.LearningRate} | {t.TrainableParameters} | {t.InitialLoss:F3} → {t.FinalLoss:F3} | {c.Single.Loss:F3} | {c.Fused.Loss:F3} | {c.Single.ExactMatch:P1} | {c.Fused.ExactMatch:P1} | {c.ConceptLoss * 100:F1} pp | {(c.SharedEnergyShare is { } s ? s.ToString("P1", inv) : "dense")} | {t.MeanStepSeconds * 1000:F1} | {t.PeakRssBytes / 1048576.0:F1} |");
         }
         sb.AppendLine();
         sb.AppendLine("Learning-rate sweep, validation exact match (validation loss):");
@@ -231,19 +240,19 @@ public static class ExperimentSuite
         {
             sb.Append(inv, $"| {c.Task} | {Label(c.Method)} |");
             foreach (var p in c.Sweep)
-                sb.Append(double.IsInfinity(p.Validation.Loss) ? " diverged |" : string.Create(inv, $" {p.Validation.Accuracy:P1} ({p.Validation.Loss:F3}) |"));
+                sb.Append(double.IsInfinity(p.Validation.Loss) ? " diverged |" : string.Create(inv, $" {p.Validation.ExactMatch:P1} ({p.Validation.Loss:F3}) |"));
             sb.AppendLine();
         }
         sb.AppendLine();
         sb.Append("Base model exact match: ");
-        sb.AppendLine(string.Join(", ", result.BaseScores.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value.Accuracy:P1}"))));
+        sb.AppendLine(string.Join(", ", result.BaseScores.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value.ExactMatch:P1}"))));
         sb.AppendLine();
         sb.AppendLine("| Method | Mean exact match alone | Mean fused | Mean concept loss | Mean eval loss alone → fused | Mean ms/step | Mean peak RSS MiB |");
         sb.AppendLine("|---|---:|---:|---:|---|---:|---:|");
         foreach (var g in result.Cells.GroupBy(c => c.Method))
         {
             sb.AppendLine(inv,
-                $"| {Label(g.Key)} | {g.Average(c => c.Single.Accuracy):P1} | {g.Average(c => c.Fused.Accuracy):P1} | {g.Average(c => c.ConceptLoss) * 100:F1} pp | {g.Average(c => c.Single.Loss):F3} → {g.Average(c => c.Fused.Loss):F3} | {g.Average(c => c.Training.MeanStepSeconds) * 1000:F1} | {g.Average(c => c.Training.PeakRssBytes) / 1048576.0:F1} |");
+                $"| {Label(g.Key)} | {g.Average(c => c.Single.ExactMatch):P1} | {g.Average(c => c.Fused.ExactMatch):P1} | {g.Average(c => c.ConceptLoss) * 100:F1} pp | {g.Average(c => c.Single.Loss):F3} → {g.Average(c => c.Fused.Loss):F3} | {g.Average(c => c.Training.MeanStepSeconds) * 1000:F1} | {g.Average(c => c.Training.PeakRssBytes) / 1048576.0:F1} |");
         }
         if (result.MemoryProbe.Count > 0 && result.MemoryProbeConfig is { } pc)
         {
@@ -268,8 +277,8 @@ public static class ExperimentSuite
 
     // Higher validation exact match wins; ties go to the lower validation loss.
     private static bool Better(SweepPoint a, SweepPoint b) =>
-        a.Validation.Accuracy > b.Validation.Accuracy ||
-        (a.Validation.Accuracy == b.Validation.Accuracy && a.Validation.Loss < b.Validation.Loss);
+        a.Validation.ExactMatch > b.Validation.ExactMatch ||
+        (a.Validation.ExactMatch == b.Validation.ExactMatch && a.Validation.Loss < b.Validation.Loss);
 
     private static void CopyAdapter(string from, string to, bool folder)
     {
@@ -293,20 +302,20 @@ public static class ExperimentSuite
     }
 
     // Scores base + adapters: SHiRA files through the runtime's apply (a merged copy), LoRA folders by W += s·B·A.
-    private static TaskScore Score(string basePath, LlamaConfig config, bool lora, IReadOnlyList<string> adapters, TokenDataset eval)
+    private static EvalResult Score(string basePath, LlamaConfig config, bool lora, IReadOnlyList<string> adapters, TokenDataset eval)
     {
         if (lora)
         {
             using var model = LlamaCheckpoint.Load(basePath, config);
             LoraDeltas.MergeInto(model, adapters);
-            return TaskEvaluator.Evaluate(model, eval);
+            return ModelEvaluator.Evaluate(model, eval, EvalBatchSize);
         }
         string merged = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(adapters[0]))!, ".merged.tmp.safetensors");
         try
         {
             AdapterMerge.ApplyToCopy(basePath, adapters.Select(a => (a, 1f)).ToArray(), merged);
             using var model = LlamaCheckpoint.Load(merged, config);
-            return TaskEvaluator.Evaluate(model, eval);
+            return ModelEvaluator.Evaluate(model, eval, EvalBatchSize);
         }
         finally
         {

@@ -76,7 +76,7 @@ internal static class TrainingSuite
 
         Console.WriteLine($"training suite: {Machine()}; {Environment.ProcessorCount} logical CPUs, .NET {Environment.Version}");
         Console.WriteLine($"model: LLaMA-shaped, hidden {Hidden}, intermediate {Intermediate}, {Heads} heads, {Blocks} blocks, vocabulary {vocab}; " +
-            $"batch {Batch} × {Sequence} tokens; q,k,v,o,gate,up,down at the LoRA r={Rank} budget; AdamW lr 1e-4; {threads} threads; " +
+            $"batch {Batch} × {Sequence} tokens; q,k,v,o,gate,up,down at the LoRA r={Rank} budget; AdamW at the library default rate per method; {threads} threads; " +
             $"{steps} steps per configuration (the first not timed); one child process per configuration");
         var results = new List<(string Label, Outcome Outcome, string LoadBefore, string LoadAfter)>();
         foreach (var name in configs)
@@ -177,7 +177,11 @@ internal static class TrainingSuite
         };
         model.train();
         var result = Trainer.Train(adapter, s => new StepLoss(Loss(s), Batch * Sequence),
-            new TrainerOptions { Steps = steps, LearningRate = 1e-4, Threads = threads, Seed = 1, ReleaseFreedMemory = !keepHeap });
+            new TrainerOptions
+            {
+                Steps = steps, Threads = threads, Seed = 1, ReleaseFreedMemory = !keepHeap,
+                LearningRate = TrainRequest.DefaultLearningRate(config.StartsWith("lora", StringComparison.Ordinal) ? "lora" : "shira"),
+            });
         return new Outcome(name, adapter.TrainableParameterCount, result.MeanStepSeconds,
             result.Steps.Select(s => s.Seconds).ToArray(), result.StartRssBytes, result.PeakRssBytes, result.PeakIsTrainingOnly,
             result.AdapterStateBytes, result.Steps[0].Loss, result.FinalLoss);

@@ -12,6 +12,9 @@ namespace Shira.Cli.Commands;
 /// </summary>
 internal static class ConvertCommand
 {
+    /// <summary>The library\'s defaults for what the command line leaves out.</summary>
+    private static readonly ConvertOptions Defaults = new();
+
     public static Command Create()
     {
         var source = new Argument<string>("SOURCE") { Description = "PEFT adapter folder (adapter_config.json + adapter_model.safetensors)" };
@@ -35,8 +38,8 @@ internal static class ConvertCommand
             {
                 BasePath = r.GetValue(baseOpt),
                 Mode = r.GetValue(density) is not null ? SparsifyMode.Density : r.GetValue(energy) is not null ? SparsifyMode.Energy : SparsifyMode.LoraBudget,
-                Density = r.GetValue(density) ?? 1,
-                Energy = r.GetValue(energy) ?? 0.99,
+                Density = r.GetValue(density) ?? Defaults.Density,
+                Energy = r.GetValue(energy) ?? Defaults.Energy,
                 ValueDType = ValueDTypeOption.Parse(r.GetValue(values)),
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };

@@ -8,6 +8,9 @@ namespace Shira.Cli.Commands;
 /// <summary><c>shira diff BASE TUNED -o OUT.shira [--force] [--exact | --density D [--global]] [--values f32|f16|bf16] [--json]</c>.</summary>
 internal static class DiffCommand
 {
+    /// <summary>The library\'s defaults for what the command line leaves out.</summary>
+    private static readonly DiffOptions Defaults = new();
+
     public static Command Create()
     {
         var baseArg = new Argument<string>("BASE") { Description = "Base checkpoint (safetensors file or sharded folder)" };
@@ -31,7 +34,7 @@ internal static class DiffCommand
             {
                 Density = r.GetValue(density),
                 Global = r.GetValue(global),
-                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Format.ValueDType.F32,
+                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Defaults.ValueDType,
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             string outPath = OutputPaths.ClaimFile(r.GetValue(output)!, r.GetValue(force));

@@ -10,6 +10,9 @@ namespace Shira.Cli.Commands;
 /// one adapter from several, with the interaction report.</summary>
 internal static class FuseCommand
 {
+    /// <summary>The library\'s defaults for what the command line leaves out.</summary>
+    private static readonly FuseOptions Defaults = new();
+
     public static Command Create()
     {
         var inputs = new Argument<string[]>("ADAPTER") { Description = "Adapters to fuse", Arity = ArgumentArity.OneOrMore };
@@ -30,7 +33,7 @@ internal static class FuseCommand
                 throw new UsageException($"--weights: {w.Length} values for {paths.Length} adapters; expected one weight per adapter");
             var options = new FuseOptions
             {
-                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Format.ValueDType.F32,
+                ValueDType = ValueDTypeOption.Parse(r.GetValue(values)) ?? Defaults.ValueDType,
                 Writer = IndexEncodingOption.ToWriterOptions(r.GetValue(indexEncoding)),
             };
             string outPath = OutputPaths.ClaimFile(r.GetValue(output)!, r.GetValue(force));

@@ -136,23 +136,33 @@ internal sealed record PeftConfig
         return cfg with { MaskType = mask, RandomSeed = seed };
     }
 
+    /// <summary>LoRA config keys we refuse when set (or, with OnlyTrue, when true): features whose merged result is
+    /// not base + B·A (or DoRA), or that we do not implement. Refuse, never guess.</summary>
+    private static readonly (string Key, bool OnlyTrue, string Reason)[] UnsupportedLoraKeys =
+    [
+        ("layer_replication", false, "layer_replication duplicates base layers; the merged model has a different layout"),
+        ("use_qalora", true, "QA-LoRA (use_qalora) merges through group-wise pooling, which is not implemented"),
+        ("target_parameters", false, "LoRA on nn.Parameter targets (target_parameters) is not implemented"),
+        ("trainable_token_indices", false, "trainable tokens (trainable_token_indices) are not implemented"),
+        ("megatron_config", false, "Megatron-parallel LoRA (megatron_config) is not implemented"),
+        ("use_bdlora", true, "block-diagonal LoRA (use_bdlora) is not implemented"),
+        ("alora_invocation_tokens", false, "activated LoRA (alora_invocation_tokens) only acts after its invocation tokens, so it cannot be merged into weights"),
+        ("arrow_config", false, "Arrow routing (arrow_config) mixes adapters per token, so it cannot be merged into weights"),
+        ("monteclora_config", false, "MonteCLoRA (monteclora_config) is not implemented"),
+        ("velora_config", false, "VeLoRA (velora_config) is not implemented"),
+        // Initialisations that rewrite the base weights: the saved A/B are only meaningful against that residual base.
+        ("corda_config", false, "CorDA initialisation changes the base weights (W - B·A), which the adapter file does not contain"),
+        ("lora_ga_config", false, "LoRA-GA initialisation changes the base weights, which the adapter file does not contain"),
+        ("loftq_config", false, "LoftQ replaces the base weights with quantised residuals, which the adapter file does not contain"),
+    ];
+
     private static PeftConfig LoraFrom(JsonElement root, string file, PeftConfig cfg)
     {
-        // Features whose merged result is not base + B·A (or DoRA), or that we do not implement: refuse, never guess.
-        RefuseIfSet(root, file, "layer_replication", "layer_replication duplicates base layers; the merged model has a different layout");
-        RefuseIfTrue(root, file, "use_qalora", "QA-LoRA (use_qalora) merges through group-wise pooling, which is not implemented");
-        RefuseIfSet(root, file, "target_parameters", "LoRA on nn.Parameter targets (target_parameters) is not implemented");
-        RefuseIfSet(root, file, "trainable_token_indices", "trainable tokens (trainable_token_indices) are not implemented");
-        RefuseIfSet(root, file, "megatron_config", "Megatron-parallel LoRA (megatron_config) is not implemented");
-        RefuseIfTrue(root, file, "use_bdlora", "block-diagonal LoRA (use_bdlora) is not implemented");
-        RefuseIfSet(root, file, "alora_invocation_tokens", "activated LoRA (alora_invocation_tokens) only acts after its invocation tokens, so it cannot be merged into weights");
-        RefuseIfSet(root, file, "arrow_config", "Arrow routing (arrow_config) mixes adapters per token, so it cannot be merged into weights");
-        RefuseIfSet(root, file, "monteclora_config", "MonteCLoRA (monteclora_config) is not implemented");
-        RefuseIfSet(root, file, "velora_config", "VeLoRA (velora_config) is not implemented");
-        // Initialisations that rewrite the base weights: the saved A/B are only meaningful against that residual base.
-        RefuseIfSet(root, file, "corda_config", "CorDA initialisation changes the base weights (W - B·A), which the adapter file does not contain");
-        RefuseIfSet(root, file, "lora_ga_config", "LoRA-GA initialisation changes the base weights, which the adapter file does not contain");
-        RefuseIfSet(root, file, "loftq_config", "LoftQ replaces the base weights with quantised residuals, which the adapter file does not contain");
+        foreach (var (key, onlyTrue, reason) in UnsupportedLoraKeys)
+        {
+            if (onlyTrue) RefuseIfTrue(root, file, key, reason);
+            else RefuseIfSet(root, file, key, reason);
+        }
 
         string init = "true";
         if (root.TryGetProperty("init_lora_weights", out var iw))

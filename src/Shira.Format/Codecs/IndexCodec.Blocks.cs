@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Shira.Format.Codecs;
 
 // Check once, decode later block by block into a sink: lets a caller (the runtime's scatter) interleave decoding with

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Shira.Format.Codecs;
 
 // DELTA_VARINT (Stream-VByte-like): per block, 2-bit length codes (1, 2, 4 or 8 bytes) packed four to a control

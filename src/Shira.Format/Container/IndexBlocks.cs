@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Shira.Format.Codecs;
 
 namespace Shira.Format.Container;

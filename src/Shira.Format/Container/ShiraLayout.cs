@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Hashing;
 
 namespace Shira.Format.Container;
@@ -30,22 +29,27 @@ internal static class ShiraLayout
     /// <summary>The 8 magic bytes ending the file: <c>"SHIRAEND"</c>.</summary>
     public static ReadOnlySpan<byte> TrailerMagic => "SHIRAEND"u8;
 
-    // Header field offsets.
+    // Header fields in order, each offset derived from the one before and its width (magic, u16 major, u16 minor,
+    // u32 flags): the header ends at HeaderSize.
     internal const int HeaderMajorAt = 8;
-    internal const int HeaderMinorAt = 10;
-    internal const int HeaderFlagsAt = 12;
+    internal const int HeaderMinorAt = HeaderMajorAt + sizeof(ushort);
+    internal const int HeaderFlagsAt = HeaderMinorAt + sizeof(ushort);
+    internal const int HeaderEnd = HeaderFlagsAt + sizeof(uint);
 
-    // Trailer field offsets (relative to the trailer start).
+    // Trailer fields in order (offsets relative to the trailer start), derived the same way: u64 manifest offset,
+    // length and hash, u64 file length, u16 major, u16 minor, u32 flags, 8 reserved bytes, u64 hash, 8-byte magic;
+    // the trailer ends at TrailerSize.
     internal const int TrailerManifestOffsetAt = 0;
-    internal const int TrailerManifestLengthAt = 8;
-    internal const int TrailerManifestHashAt = 16;
-    internal const int TrailerFileLengthAt = 24;
-    internal const int TrailerMajorAt = 32;
-    internal const int TrailerMinorAt = 34;
-    internal const int TrailerFlagsAt = 36;
-    internal const int TrailerReservedAt = 40;
-    internal const int TrailerHashAt = 48;
-    internal const int TrailerMagicAt = 56;
+    internal const int TrailerManifestLengthAt = TrailerManifestOffsetAt + sizeof(ulong);
+    internal const int TrailerManifestHashAt = TrailerManifestLengthAt + sizeof(ulong);
+    internal const int TrailerFileLengthAt = TrailerManifestHashAt + sizeof(ulong);
+    internal const int TrailerMajorAt = TrailerFileLengthAt + sizeof(ulong);
+    internal const int TrailerMinorAt = TrailerMajorAt + sizeof(ushort);
+    internal const int TrailerFlagsAt = TrailerMinorAt + sizeof(ushort);
+    internal const int TrailerReservedAt = TrailerFlagsAt + sizeof(uint);
+    internal const int TrailerHashAt = TrailerReservedAt + 8;
+    internal const int TrailerMagicAt = TrailerHashAt + sizeof(ulong);
+    internal const int TrailerEnd = TrailerMagicAt + 8;
 
     /// <summary>Rounds <paramref name="offset"/> up to the next multiple of 64 (checked).</summary>
     public static long Align(long offset) => checked((offset + (Alignment - 1)) & ~(long)(Alignment - 1));

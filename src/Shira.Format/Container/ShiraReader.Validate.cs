@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using Shira.Format.Codecs;
 using Shira.Format.Manifest;
 

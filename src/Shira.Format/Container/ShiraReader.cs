@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using System.Runtime.InteropServices;
 using Shira.Format.Codecs;
 using Shira.Format.IO;
 using Shira.Format.Manifest;

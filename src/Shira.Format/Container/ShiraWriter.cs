@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Hashing;
 using K4os.Compression.LZ4;
 using Shira.Format.Codecs;

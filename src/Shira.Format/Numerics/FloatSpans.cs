@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-
 namespace Shira.Format.Numerics;
 
 /// <summary>Span conversions between raw little-endian float bytes and f32.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Text;

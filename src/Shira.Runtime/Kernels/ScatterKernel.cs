@@ -9,6 +9,12 @@ namespace Shira.Runtime.Kernels;
 /// before any kernel runs, so these loops use unchecked ref arithmetic. TIdx is u32 (tensors up
 /// to 2^32 elements) or i64; TRaw is the base element's bits.
 /// </summary>
+/// <remarks>
+/// Every kernel repeats one skeleton on purpose: take the first refs, <see cref="Warm"/>, then one flat loop that
+/// prefetches <see cref="Ahead"/> positions ahead and does one thing per element. Sharing the loop would put a
+/// delegate or a per-element branch (on originals, on replace) inside it; each instantiation (per dtype and index
+/// width) is instead a straight body the JIT keeps in registers. Change them together.
+/// </remarks>
 internal static unsafe class ScatterKernel
 {
     /// <summary>How many positions ahead the loops prefetch the base element: a 1 % scatter misses the cache (and
@@ -22,11 +28,14 @@ internal static unsafe class ScatterKernel
         if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref w, nint.CreateTruncating(i))));
     }
 
-    /// <summary>Prefetches the first <paramref name="count"/> positions.</summary>
+    /// <summary>Prefetches the first <see cref="Ahead"/> of <paramref name="n"/> positions; returns how many
+    /// positions have a successor <see cref="Ahead"/> further on (the loop prefetches for those).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Warm<TRaw, TIdx>(ref TRaw w, ref TIdx ip, int count) where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
+    private static int Warm<TRaw, TIdx>(ref TRaw w, ref TIdx ip, int n) where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
     {
+        int count = Math.Min(n, Ahead);
         for (int k = 0; k < count; k++) Prefetch(ref w, Unsafe.Add(ref ip, k));
+        return n - Ahead;
     }
 
     /// <summary>One pass: originals[k] = W[i_k]; W[i_k] = round(f32(W[i_k]) + delta[k]) (or round(delta[k]) when
@@ -40,8 +49,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref float dp = ref Unsafe.AsRef(in delta[0]);
-        Warm(ref w, ref ip, Math.Min(n, Ahead));
-        int main = n - Ahead; // positions whose successor Ahead further on exists
+        int main = Warm(ref w, ref ip, n);
         if (originals.IsEmpty)
         {
             if (replace)
@@ -79,35 +87,25 @@ internal static unsafe class ScatterKernel
             }
     }
 
-    /// <summary>W[i_k] = round(f32(originals[k]) + delta[k]) (or round(delta[k])): the new value computed from the
-    /// recorded original, not from whatever W holds now (journaled in-place apply, switch).
-    /// Its prologue repeats <see cref="Apply{TElem, TRaw, TIdx}"/>'s on purpose: each kernel keeps its loop flat.</summary>
+    /// <summary>W[i_k] = round(f32(originals[k]) + delta[k]): the new value computed from the recorded original, not
+    /// from whatever W holds now (journaled in-place apply, switch). A replacing adapter ignores the originals: it
+    /// runs <see cref="Apply{TElem, TRaw, TIdx}"/> without them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyFromOriginals<TElem, TRaw, TIdx>(ref TRaw w, ReadOnlySpan<TIdx> idx, ReadOnlySpan<float> delta,
-        ReadOnlySpan<TRaw> originals, bool replace)
+        ReadOnlySpan<TRaw> originals)
         where TElem : struct, IElement<TRaw> where TRaw : unmanaged where TIdx : unmanaged, IBinaryInteger<TIdx>
     {
         int n = idx.Length;
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref float dp = ref Unsafe.AsRef(in delta[0]);
-        Warm(ref w, ref ip, Math.Min(n, Ahead));
-        int main = n - Ahead;
-        if (replace)
-            for (int k = 0; k < n; k++)
-            {
-                if (k < main) Prefetch(ref w, Unsafe.Add(ref ip, k + Ahead));
-                Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k))) = TElem.Narrow(Unsafe.Add(ref dp, k));
-            }
-        else
+        ref TRaw op = ref Unsafe.AsRef(in originals[0]);
+        int main = Warm(ref w, ref ip, n);
+        for (int k = 0; k < n; k++)
         {
-            ref TRaw op = ref Unsafe.AsRef(in originals[0]);
-            for (int k = 0; k < n; k++)
-            {
-                if (k < main) Prefetch(ref w, Unsafe.Add(ref ip, k + Ahead));
-                Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k))) =
-                    TElem.Narrow(TElem.Widen(Unsafe.Add(ref op, k)) + Unsafe.Add(ref dp, k));
-            }
+            if (k < main) Prefetch(ref w, Unsafe.Add(ref ip, k + Ahead));
+            Unsafe.Add(ref w, nint.CreateTruncating(Unsafe.Add(ref ip, k))) =
+                TElem.Narrow(TElem.Widen(Unsafe.Add(ref op, k)) + Unsafe.Add(ref dp, k));
         }
     }
 
@@ -120,8 +118,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref TRaw op = ref originals[0];
-        Warm(ref w, ref ip, Math.Min(n, Ahead));
-        int main = n - Ahead;
+        int main = Warm(ref w, ref ip, n);
         for (int k = 0; k < n; k++)
         {
             if (k < main) Prefetch(ref w, Unsafe.Add(ref ip, k + Ahead));
@@ -138,8 +135,7 @@ internal static unsafe class ScatterKernel
         if (n == 0) return;
         ref TIdx ip = ref Unsafe.AsRef(in idx[0]);
         ref TRaw op = ref Unsafe.AsRef(in originals[0]);
-        Warm(ref w, ref ip, Math.Min(n, Ahead));
-        int main = n - Ahead;
+        int main = Warm(ref w, ref ip, n);
         for (int k = 0; k < n; k++)
         {
             if (k < main) Prefetch(ref w, Unsafe.Add(ref ip, k + Ahead));

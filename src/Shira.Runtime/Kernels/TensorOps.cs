@@ -14,9 +14,20 @@ internal static unsafe class TensorOps
     public const int Run = 2048;
 
     /// <summary>Apply values [start, start+count) of an entry; originals (same range, raw element bytes) may be empty.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
-        ValueDType valueType, float scale, bool replace, Span<byte> originals)
+        ValueDType valueType, float scale, bool replace, Span<byte> originals) =>
+        ApplyRuns(data, dtype, idx, start, count, values, valueType, scale, replace, originals, fromOriginals: false);
+
+    /// <summary>Apply from recorded originals (range [start, start+count); originals is that range's bytes).</summary>
+    public static void ApplyFromOriginals(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
+        ValueDType valueType, float scale, bool replace, ReadOnlySpan<byte> originals) =>
+        // With fromOriginals the originals are only read (ScatterKernel.ApplyFromOriginals takes them read-only).
+        ApplyRuns(data, dtype, idx, start, count, values, valueType, scale, replace,
+            MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(originals), originals.Length), fromOriginals: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyRuns(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
+        ValueDType valueType, float scale, bool replace, Span<byte> originals, bool fromOriginals)
     {
         Span<float> buf = stackalloc float[Run];
         // f32 values at scale 1 (or replaced) are used straight from the adapter's map.
@@ -33,49 +44,29 @@ internal static unsafe class TensorOps
             }
             switch (dtype)
             {
-                case DType.F32: ApplyT<F32Element, uint>(data, idx, start + s, n, d, SliceRaw<uint>(originals, s, n), replace); break;
-                case DType.BF16: ApplyT<BF16Element, ushort>(data, idx, start + s, n, d, SliceRaw<ushort>(originals, s, n), replace); break;
-                case DType.F16: ApplyT<F16Element, ushort>(data, idx, start + s, n, d, SliceRaw<ushort>(originals, s, n), replace); break;
+                case DType.F32: ApplyT<F32Element, uint>(data, idx, start + s, n, d, SliceRaw<uint>(originals, s, n), replace, fromOriginals); break;
+                case DType.BF16: ApplyT<BF16Element, ushort>(data, idx, start + s, n, d, SliceRaw<ushort>(originals, s, n), replace, fromOriginals); break;
+                case DType.F16: ApplyT<F16Element, ushort>(data, idx, start + s, n, d, SliceRaw<ushort>(originals, s, n), replace, fromOriginals); break;
                 default: throw new InvalidOperationException(dtype.ToString());
             }
         }
     }
 
-    private static void ApplyT<TElem, TRaw>(byte* data, IndexSet idx, int start, int n, ReadOnlySpan<float> d, Span<TRaw> orig, bool replace)
+    private static void ApplyT<TElem, TRaw>(byte* data, IndexSet idx, int start, int n, ReadOnlySpan<float> d, Span<TRaw> orig,
+        bool replace, bool fromOriginals)
         where TElem : struct, IElement<TRaw> where TRaw : unmanaged
     {
         ref TRaw w = ref Unsafe.AsRef<TRaw>(data);
+        if (fromOriginals && !replace)
+        {
+            if (idx.U32 is not null) ScatterKernel.ApplyFromOriginals<TElem, TRaw, uint>(ref w, idx.U32Span(start, n), d, orig);
+            else ScatterKernel.ApplyFromOriginals<TElem, TRaw, long>(ref w, idx.I64Span(start, n), d, orig);
+            return;
+        }
+        // Recorded originals are inputs, not outputs: a replacing adapter from originals writes the values alone.
+        if (fromOriginals) orig = default;
         if (idx.U32 is not null) ScatterKernel.Apply<TElem, TRaw, uint>(ref w, idx.U32Span(start, n), d, orig, replace);
         else ScatterKernel.Apply<TElem, TRaw, long>(ref w, idx.I64Span(start, n), d, orig, replace);
-    }
-
-    /// <summary>Apply from recorded originals (range [start, start+count); originals is that range's bytes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ApplyFromOriginals(byte* data, DType dtype, IndexSet idx, int start, int count, ReadOnlySpan<byte> values,
-        ValueDType valueType, float scale, bool replace, ReadOnlySpan<byte> originals)
-    {
-        Span<float> buf = stackalloc float[Run];
-        for (int s = 0; s < count; s += Run)
-        {
-            int n = Math.Min(Run, count - s);
-            var d = buf[..n];
-            ValueWidening.Widen(ValueWidening.Slice(values, valueType, start + s, n), valueType, replace ? 1f : scale, d);
-            switch (dtype)
-            {
-                case DType.F32: FromT<F32Element, uint>(data, idx, start + s, n, d, SliceRaw<uint>(originals, s, n), replace); break;
-                case DType.BF16: FromT<BF16Element, ushort>(data, idx, start + s, n, d, SliceRaw<ushort>(originals, s, n), replace); break;
-                case DType.F16: FromT<F16Element, ushort>(data, idx, start + s, n, d, SliceRaw<ushort>(originals, s, n), replace); break;
-                default: throw new InvalidOperationException(dtype.ToString());
-            }
-        }
-    }
-
-    private static void FromT<TElem, TRaw>(byte* data, IndexSet idx, int start, int n, ReadOnlySpan<float> d, ReadOnlySpan<TRaw> orig, bool replace)
-        where TElem : struct, IElement<TRaw> where TRaw : unmanaged
-    {
-        ref TRaw w = ref Unsafe.AsRef<TRaw>(data);
-        if (idx.U32 is not null) ScatterKernel.ApplyFromOriginals<TElem, TRaw, uint>(ref w, idx.U32Span(start, n), d, orig, replace);
-        else ScatterKernel.ApplyFromOriginals<TElem, TRaw, long>(ref w, idx.I64Span(start, n), d, orig, replace);
     }
 
     /// <summary>Copies the current elements at [start, start+count) into originals (that range's bytes).</summary>
@@ -109,9 +100,6 @@ internal static unsafe class TensorOps
     }
 
     private static Span<TRaw> SliceRaw<TRaw>(Span<byte> bytes, int start, int n) where TRaw : unmanaged =>
-        bytes.IsEmpty ? default : MemoryMarshal.Cast<byte, TRaw>(bytes).Slice(start, n);
-
-    private static ReadOnlySpan<TRaw> SliceRaw<TRaw>(ReadOnlySpan<byte> bytes, int start, int n) where TRaw : unmanaged =>
         bytes.IsEmpty ? default : MemoryMarshal.Cast<byte, TRaw>(bytes).Slice(start, n);
 
     /// <summary>Computes B's originals for a switch window without writing the tensor.</summary>

@@ -47,12 +47,7 @@ internal static class EvalCommand
         return command;
     }
 
-    private static OverLongPolicy ParsePolicy(string s) => s switch
-    {
-        "truncate" => OverLongPolicy.Truncate,
-        "error" => OverLongPolicy.Error,
-        _ => OverLongPolicy.Skip,
-    };
+    private static OverLongPolicy ParsePolicy(string s) => Enum.Parse<OverLongPolicy>(s, ignoreCase: true);
 
     // Plain text and JSON written directly (not through the core command's Report), so the tool's output does not
     // depend on that class's layout.

@@ -16,7 +16,8 @@ namespace Shira.Training.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly string[] Masks = ["random", "structured", "weight", "grad", "snip"];
+    /// <summary>The library's defaults, shown by <c>--help</c> and used for every option not given.</summary>
+    private static readonly TrainRequest Defaults = new() { OutputPath = "" };
 
     public static Command Create()
     {
@@ -24,28 +25,28 @@ internal static class TrainCommand
         var init = new Option<string?>("--init") { Description = "Instead of --base: create the tiny byte-level LLaMA and pretrain it on the task mixture" };
         init.AcceptOnlyFromAmong("tiny");
         var saveBase = new Option<string?>("--save-base") { Description = "With --init tiny: where to save the pretrained base (safetensors)" };
-        var pretrainSteps = new Option<int>("--pretrain-steps") { Description = "With --init tiny: pretraining steps", DefaultValueFactory = _ => 1500 };
+        var pretrainSteps = new Option<int>("--pretrain-steps") { Description = "With --init tiny: pretraining steps", DefaultValueFactory = _ => Defaults.PretrainSteps };
         var task = new Option<string?>("--task") { Description = "A generated task: reverse, caesar, sort, add, copy, upper, double" };
         var data = new Option<string?>("--data") { Description = "Instead of --task: JSONL ({\"text\"} or {\"prompt\",\"completion\"} per line; loss on the completion) or plain text lines" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json, tokenizer.model or 'bytes' (default: the base's own, else bytes)" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Token limit per --data example", DefaultValueFactory = _ => 512 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Token limit per --data example", DefaultValueFactory = _ => Defaults.MaxTokens };
         var overLong = new Option<string>("--over-long") { Description = "--data examples over the limit: skip (default), truncate or error; always counted", DefaultValueFactory = _ => "skip" };
         overLong.AcceptOnlyFromAmong("skip", "truncate", "error");
         var noCache = new Option<bool>("--no-cache") { Description = "With --init tiny: pretrain even when the cache ($XDG_CACHE_HOME/shira) holds this base" };
-        var method = new Option<string>("--method") { Description = "shira or lora", DefaultValueFactory = _ => "shira" };
+        var method = new Option<string>("--method") { Description = "shira or lora", DefaultValueFactory = _ => Defaults.Method };
         method.AcceptOnlyFromAmong("shira", "lora");
         var mask = new Option<string>("--mask") { Description = "SHiRA mask: random, structured, weight, grad, snip", DefaultValueFactory = _ => "random" };
-        mask.AcceptOnlyFromAmong(Masks);
+        mask.AcceptOnlyFromAmong([.. MaskNames.All]);
         var budget = new Option<string?>("--budget") { Description = "Per-layer budget lora:R = R·(in+out) entries (SHiRA) or rank R (LoRA); default lora:2" };
         var density = new Option<double?>("--density") { Description = "Instead of --budget: fraction of each layer (LoRA: the rank with the same total)" };
-        var targets = new Option<string>("--targets") { Description = "Comma-separated linear layers to adapt", DefaultValueFactory = _ => string.Join(",", TrainRequest.DefaultTargets) };
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 300 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of data order, mask, LoRA init and the tiny base", DefaultValueFactory = _ => 0UL };
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default 3e-2 for SHiRA, 1e-2 for LoRA)" };
-        var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => 32 };
-        var examples = new Option<int>("--examples") { Description = "Training examples generated for --task", DefaultValueFactory = _ => 4000 };
-        var eval = new Option<int>("--eval") { Description = "Held-out examples scored before and after (tasks; 0 = off)", DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (fixed for repeatable runs)", DefaultValueFactory = _ => 1 };
+        var targets = new Option<string>("--targets") { Description = "Comma-separated linear layers to adapt", DefaultValueFactory = _ => string.Join(",", Defaults.TargetModules) };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => Defaults.Steps };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of data order, mask, LoRA init and the tiny base", DefaultValueFactory = _ => Defaults.Seed };
+        var lr = new Option<double?>("--lr") { Description = string.Create(CultureInfo.InvariantCulture, $"Learning rate (default {TrainRequest.DefaultLearningRate("shira")} for SHiRA, {TrainRequest.DefaultLearningRate("lora")} for LoRA)") };
+        var batch = new Option<int>("--batch") { Description = "Examples per step", DefaultValueFactory = _ => Defaults.BatchSize };
+        var examples = new Option<int>("--examples") { Description = "Training examples generated for --task", DefaultValueFactory = _ => Defaults.TrainExamples };
+        var eval = new Option<int>("--eval") { Description = "Held-out examples scored before and after (tasks; 0 = off)", DefaultValueFactory = _ => Defaults.EvalExamples };
+        var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (fixed for repeatable runs)", DefaultValueFactory = _ => Defaults.Threads };
         var output = new Option<string>("--output", "-o") { Description = "Output: .shira file (SHiRA) or folder (LoRA, PEFT layout)", Required = true };
 
         var command = new Command("train", "Train a SHiRA or LoRA adapter on a LLaMA-style base (TorchSharp)")
@@ -68,12 +69,7 @@ internal static class TrainCommand
                 DataPath = result.GetValue(data),
                 TokenizerPath = result.GetValue(tokenizer),
                 MaxTokens = result.GetValue(maxTokens),
-                OverLong = result.GetValue(overLong) switch
-                {
-                    "truncate" => Shira.Training.Data.OverLongPolicy.Truncate,
-                    "error" => Shira.Training.Data.OverLongPolicy.Error,
-                    _ => Shira.Training.Data.OverLongPolicy.Skip,
-                },
+                OverLong = Enum.Parse<Shira.Training.Data.OverLongPolicy>(result.GetValue(overLong)!, ignoreCase: true),
                 UseTinyBaseCache = !result.GetValue(noCache),
                 Method = methodName,
                 Strategy = ParseMask(result.GetValue(mask)!),
@@ -81,13 +77,13 @@ internal static class TrainCommand
                 TargetModules = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Steps = result.GetValue(steps),
                 Seed = result.GetValue(seed),
-                LearningRate = result.GetValue(lr) ?? (methodName == "lora" ? 1e-2 : 3e-2),
                 BatchSize = result.GetValue(batch),
                 TrainExamples = result.GetValue(examples),
                 EvalExamples = result.GetValue(eval),
                 Threads = result.GetValue(threads),
                 OutputPath = result.GetValue(output)!,
             };
+            if (result.GetValue(lr) is { } rate) request = request with { LearningRate = rate };
             if (request.TargetModules.Count == 0) throw new UsageException("--targets names no layer");
             var outcome = Execute(request);
             Build(outcome, request).Print();
@@ -136,9 +132,9 @@ internal static class TrainCommand
             {
                 ["examples"] = a.Examples,
                 ["base_loss"] = JsonOutput.Number(b.Loss),
-                ["base_accuracy"] = JsonOutput.Number(b.Accuracy),
+                ["base_accuracy"] = JsonOutput.Number(b.ExactMatch),
                 ["loss"] = JsonOutput.Number(a.Loss),
-                ["accuracy"] = JsonOutput.Number(a.Accuracy),
+                ["accuracy"] = JsonOutput.Number(a.ExactMatch),
             };
             report.Summary("eval_examples", a.Examples);
         }
@@ -164,20 +160,13 @@ internal static class TrainCommand
         return report;
     }
 
-    private static MaskStrategy ParseMask(string name) => name switch
-    {
-        "random" => MaskStrategy.Random,
-        "structured" => MaskStrategy.Structured,
-        "weight" => MaskStrategy.WeightMagnitude,
-        "grad" => MaskStrategy.Gradient,
-        "snip" => MaskStrategy.Snip,
-        _ => throw new UsageException($"unknown mask '{name}' ({string.Join(", ", Masks)})"),
-    };
+    private static MaskStrategy ParseMask(string name) =>
+        MaskNames.Parse(name) ?? throw new UsageException($"unknown mask '{name}' ({string.Join(", ", MaskNames.All)})");
 
     private static AdapterBudget ParseBudget(string? budget, double? density)
     {
         if (density is { } d) return AdapterBudget.FromDensity(d);
-        if (budget is null) return AdapterBudget.FromRank(2);
+        if (budget is null) return Defaults.Budget;
         if (budget.StartsWith("lora:", StringComparison.Ordinal) &&
             int.TryParse(budget.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int r) && r > 0)
             return AdapterBudget.FromRank(r);

@@ -15,34 +15,33 @@ namespace Shira.Training;
 /// </summary>
 public sealed class LoraAdapter : ITrainableAdapter
 {
-    private readonly List<LoraLayer> _layers;
+    private readonly AdaptedLayers<LoraLayer> _layers;
     private readonly Parameter[] _parameters;
 
     private LoraAdapter(LoraConfig config, List<LoraLayer> layers)
     {
         Config = config;
-        _layers = layers;
+        _layers = new(layers);
         _parameters = layers.SelectMany(l => new[] { l.A, l.B }).ToArray();
-        TargetModules = layers.Select(l => l.Name).ToArray();
     }
 
     /// <summary>The configuration.</summary>
     public LoraConfig Config { get; }
 
     /// <summary>One entry per adapted layer, in model order.</summary>
-    public IReadOnlyList<LoraLayer> Layers => _layers;
+    public IReadOnlyList<LoraLayer> Layers => _layers.All;
 
     /// <inheritdoc />
     public string Method => "lora";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> TargetModules { get; }
+    public IReadOnlyList<string> TargetModules => _layers.Names;
 
     /// <inheritdoc />
     public IReadOnlyList<Parameter> TrainableParameters => _parameters;
 
     /// <inheritdoc />
-    public long TrainableParameterCount => _layers.Sum(l => (long)l.Rank * (l.Module.in_features + l.Module.out_features));
+    public long TrainableParameterCount => _layers.All.Sum(l => (long)l.Rank * (l.Module.in_features + l.Module.out_features));
 
     /// <summary>Freezes <paramref name="model"/> and attaches LoRA to each targeted linear layer (layer i's A is
     /// drawn with seed <see cref="LoraConfig.Seed"/> + i).</summary>
@@ -89,7 +88,7 @@ public sealed class LoraAdapter : ITrainableAdapter
         }
 
         var tensors = new List<SafetensorsTensorSource>();
-        foreach (var layer in _layers)
+        foreach (var layer in _layers.All)
         {
             string prefix = "base_model.model." + layer.Name;
             tensors.Add(Source(prefix + ".lora_A.weight", layer.A));
@@ -108,19 +107,13 @@ public sealed class LoraAdapter : ITrainableAdapter
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public LoraLayer Layer(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw new ArgumentException($"module {module} is not adapted", nameof(module));
+        _layers.Find(module);
 
     /// <inheritdoc />
-    public void Remove()
-    {
-        foreach (var l in _layers) l.Remove();
-    }
+    public void Remove() => _layers.Remove();
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var l in _layers) l.Dispose();
-    }
+    public void Dispose() => _layers.Dispose();
 
     private static SafetensorsTensorSource Source(string name, Tensor t)
     {

@@ -9,7 +9,7 @@ namespace Shira.Training;
 /// (alpha / r) · x·Aᵀ·Bᵀ to the frozen layer's output. Like <see cref="ShiraLayer"/>, the hook runs when the model
 /// calls the layer with <c>call(x)</c>.
 /// </summary>
-public sealed class LoraLayer : IDisposable
+public sealed class LoraLayer : IAdaptedLayer
 {
     private readonly double _dropout;
     private nn.HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>,

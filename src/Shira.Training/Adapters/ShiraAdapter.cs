@@ -28,34 +28,33 @@ namespace Shira.Training;
 /// </example>
 public sealed class ShiraAdapter : ITrainableAdapter
 {
-    private readonly List<ShiraLayer> _layers;
+    private readonly AdaptedLayers<ShiraLayer> _layers;
     private readonly Parameter[] _parameters;
 
     private ShiraAdapter(ShiraConfig config, List<ShiraLayer> layers)
     {
         Config = config;
-        _layers = layers;
+        _layers = new(layers);
         _parameters = layers.Select(l => l.Values).ToArray();
-        TargetModules = layers.Select(l => l.Name).ToArray();
     }
 
     /// <summary>The configuration the adapter was made with.</summary>
     public ShiraConfig Config { get; }
 
     /// <summary>One entry per adapted layer, in model order.</summary>
-    public IReadOnlyList<ShiraLayer> Layers => _layers;
+    public IReadOnlyList<ShiraLayer> Layers => _layers.All;
 
     /// <inheritdoc />
     public string Method => Config.MethodName;
 
     /// <inheritdoc />
-    public IReadOnlyList<string> TargetModules { get; }
+    public IReadOnlyList<string> TargetModules => _layers.Names;
 
     /// <inheritdoc />
     public IReadOnlyList<Parameter> TrainableParameters => _parameters;
 
     /// <inheritdoc />
-    public long TrainableParameterCount => _layers.Sum(l => l.Mask.Count);
+    public long TrainableParameterCount => _layers.All.Sum(l => l.Mask.Count);
 
     /// <summary>
     /// Freezes <paramref name="model"/>, chooses a mask for each targeted linear layer with
@@ -145,7 +144,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(info);
-        var ordered = _layers.OrderBy(l => l.TensorName, StringComparer.Ordinal).ToArray();
+        var ordered = _layers.All.OrderBy(l => l.TensorName, StringComparer.Ordinal).ToArray();
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in Describe()) parameters[k] = v;
         foreach (var (k, v) in info.Parameters) parameters[k] = v;
@@ -202,19 +201,13 @@ public sealed class ShiraAdapter : ITrainableAdapter
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public ShiraLayer Layer(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw new ArgumentException($"module {module} is not adapted", nameof(module));
+        _layers.Find(module);
 
     /// <inheritdoc />
-    public void Remove()
-    {
-        foreach (var l in _layers) l.Remove();
-    }
+    public void Remove() => _layers.Remove();
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var l in _layers) l.Dispose();
-    }
+    public void Dispose() => _layers.Dispose();
 
     internal static void Freeze(nn.Module model)
     {

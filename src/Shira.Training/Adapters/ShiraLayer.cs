@@ -15,7 +15,7 @@ namespace Shira.Training;
 /// modes leave W untouched and add x·ΔWᵀ in a forward hook. Hooks run when the model calls its layers with
 /// <c>call(x)</c> (PyTorch's <c>module(x)</c>), not <c>forward(x)</c>.
 /// </summary>
-public sealed class ShiraLayer : IDisposable
+public sealed class ShiraLayer : IAdaptedLayer
 {
     private readonly Tensor _flatIndices;  // [nnz] int64 positions row·in + col
     private readonly Tensor? _rowIndices;  // [nnz] int64, Gather mode only

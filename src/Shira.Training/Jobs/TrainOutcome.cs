@@ -34,9 +34,9 @@ public sealed record TrainOutcome
     /// <summary>Adapter parameters + gradients + AdamW moments, bytes.</summary>
     public required long AdapterStateBytes { get; init; }
     /// <summary>Held-out score of the base before training (tasks only).</summary>
-    public TaskScore? BaseScore { get; init; }
+    public Inference.EvalResult? BaseScore { get; init; }
     /// <summary>Held-out score with the adapter (tasks only).</summary>
-    public TaskScore? AdaptedScore { get; init; }
+    public Inference.EvalResult? AdaptedScore { get; init; }
     /// <summary>Seconds spent pretraining a tiny base (0 when a base was given).</summary>
     public double PretrainSeconds { get; init; }
     /// <summary>The tiny base came from the cache (no pretraining ran).</summary>

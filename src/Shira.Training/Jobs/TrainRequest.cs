@@ -52,8 +52,9 @@ public sealed record TrainRequest
     public int Steps { get; init; } = 300;
     /// <summary>Examples per step.</summary>
     public int BatchSize { get; init; } = 32;
-    /// <summary>Learning rate (AdamW).</summary>
-    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Learning rate (AdamW); when not set, <see cref="DefaultLearningRate"/> of <see cref="Method"/>.</summary>
+    public double LearningRate { get => _learningRate ?? DefaultLearningRate(Method); init => _learningRate = value; }
+    private readonly double? _learningRate;
     /// <summary>LoRA alpha as a multiple of r (PEFT's common alpha = 2r).</summary>
     public double LoraAlphaOverRank { get; init; } = 2;
     /// <summary>Seed of the data order, the random mask, LoRA's init and the tiny base.</summary>
@@ -64,6 +65,13 @@ public sealed record TrainRequest
     public int CalibrationBatches { get; init; } = 4;
     /// <summary>Output: a .shira file (SHiRA) or a PEFT folder (LoRA).</summary>
     public required string OutputPath { get; init; }
+
+    /// <summary>
+    /// The learning rate a method trains with unless told otherwise: 3e-2 for SHiRA, 1e-2 for LoRA. A sparse adapter
+    /// moves few weights, each further; the two rates are where a sweep on the generated tasks learned best
+    /// (docs/notes/experiments.md). An unknown method gets SHiRA's rate (the request is refused later anyway).
+    /// </summary>
+    public static double DefaultLearningRate(string method) => method == "lora" ? 1e-2 : 3e-2;
 
     /// <summary>All seven LLaMA projections.</summary>
     public static IReadOnlyList<string> DefaultTargets { get; } =

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Shira.Format;
 using Shira.Training.Data;
+using Shira.Training.Inference;
 using Shira.Training.Models;
 using Shira.Training.Tokenization;
 
@@ -15,6 +16,9 @@ namespace Shira.Training.Jobs;
 /// </summary>
 public static class TrainRunner
 {
+    // Generated task examples are a few dozen tokens: larger batches than ModelEvaluator's default pay off.
+    private const int EvalBatchSize = 64;
+
     /// <summary>Runs one training job; deterministic for <see cref="TrainRequest.Seed"/> and
     /// <see cref="TrainRequest.Threads"/>. Throws <see cref="ArgumentException"/> for an inconsistent
     /// request, <see cref="ShiraException"/> for bad data, checkpoints or configs.</summary>
@@ -89,7 +93,7 @@ public static class TrainRunner
             if (tokenizer is ByteLevelTokenizer) CheckVocabulary(model.Config, basePath);
             CheckVocabulary(model.Config, basePath);
 
-            TaskScore? baseScore = eval is null ? null : TaskEvaluator.Evaluate(model, eval);
+            EvalResult? baseScore = eval is null ? null : ModelEvaluator.Evaluate(model, eval, EvalBatchSize);
             using var adapter = AdapterFactory.Attach(model, request, train);
             var sampler = new BatchSampler(train, request.BatchSize, request.Seed);
             var result = Trainer.Train(adapter, _ =>
@@ -103,7 +107,7 @@ public static class TrainRunner
                     Threads = request.Threads,
                 },
                 r => progress?.Invoke(new TrainProgress("train", r.Step, request.Steps, r.Loss, r.TokensPerSecond)));
-            TaskScore? adaptedScore = eval is null ? null : TaskEvaluator.Evaluate(model, eval);
+            EvalResult? adaptedScore = eval is null ? null : ModelEvaluator.Evaluate(model, eval, EvalBatchSize);
 
             var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (k, v) in result.Parameters) parameters[k] = v;
