@@ -19,7 +19,7 @@ internal static class Plans
         plans.Sort((a, b) => string.CompareOrdinal(a.Target, b.Target));
         for (int i = 1; i < plans.Count; i++)
             if (plans[i].Target == plans[i - 1].Target)
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"two adapter parts target base tensor '{plans[i].Target}'", file, plans[i].Target);
+                throw ShiraErrors.PeftBadTensors($"two adapter parts target base tensor '{plans[i].Target}'", file, plans[i].Target);
         return plans;
     }
 
@@ -47,14 +47,13 @@ internal static class Plans
     {
         if (baseModel is null) return fallback;
         if (!baseModel.TryGetTensor(target, out _, out var info))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing, $"the adapter targets '{target}', which the base does not have", baseModel.Path, target);
+            throw ShiraErrors.BaseTensorMissing($"the adapter targets '{target}', which the base does not have", baseModel.Path, target);
         if (!info.Shape.SequenceEqual(shape))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"the adapter gives '{target}' shape [{string.Join(", ", shape)}] but the base has [{string.Join(", ", info.Shape)}]" +
+            throw ShiraErrors.BaseShapeMismatch($"the adapter gives '{target}' shape [{string.Join(", ", shape)}] but the base has [{string.Join(", ", info.Shape)}]" +
                 (IsResizedVocabulary(shape, info.Shape) ? ": resized vocabulary — use the resized base the adapter was trained on" : ""),
                 baseModel.Path, target);
         if (!info.DType.IsAdaptable())
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch, $"base tensor '{target}' is {info.DType}; only F32, F16 and BF16 can be adapted", baseModel.Path, target);
+            throw ShiraErrors.BaseDTypeMismatch($"base tensor '{target}' is {info.DType}; only F32, F16 and BF16 can be adapted", baseModel.Path, target);
         return info.DType;
     }
 
@@ -62,11 +61,10 @@ internal static class Plans
     public static TargetPlan Dense(SafetensorsFile file, SafetensorsTensorInfo t, string target, SafetensorsCheckpoint? baseModel, List<string> notes)
     {
         if (t.DType is not (DType.F32 or DType.F16 or DType.BF16 or DType.F64))
-            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
-                $"dense tensor for '{target}' has dtype {t.DType}; only float tensors can be carried as replacements", file.FilePath, t.Name);
+            throw ShiraErrors.PeftUnsupported($"dense tensor for '{target}' has dtype {t.DType}; only float tensors can be carried as replacements", file.FilePath, t.Name);
         var shape = t.Shape.Count == 0 ? (IReadOnlyList<long>)[1L] : t.Shape;
         if (shape.Count > 4)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, $"dense tensor for '{target}' has rank {shape.Count} (at most 4 supported)", file.FilePath, t.Name);
+            throw ShiraErrors.PeftUnsupported($"dense tensor for '{target}' has rank {shape.Count} (at most 4 supported)", file.FilePath, t.Name);
         var valueType = ValueDTypes.FromDType(t.DType) ?? ValueDType.F32;
         var baseDType = CheckBase(baseModel, target, shape, valueType.ToDType());
         if (t.DType == DType.F64) notes.Add($"{target}: F64 dense tensor stored as F32 (rounded)");
@@ -124,11 +122,9 @@ internal static class Plans
         {
             var t = c.Tensor;
             if (!baseModel.TryGetTensor(c.Target, out var baseFile, out var bi))
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBaseMismatch,
-                    $"'{t.Name}' is PEFT's copy of base tensor '{c.Target}', which the base does not have (another model?)", file.FilePath, t.Name);
+                throw ShiraErrors.PeftBaseMismatch($"'{t.Name}' is PEFT's copy of base tensor '{c.Target}', which the base does not have (another model?)", file.FilePath, t.Name);
             if (!bi.Shape.SequenceEqual(t.Shape))
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBaseMismatch,
-                    $"'{t.Name}' is PEFT's copy of base tensor '{c.Target}': shape [{string.Join(", ", t.Shape)}] in the adapter vs " +
+                throw ShiraErrors.PeftBaseMismatch($"'{t.Name}' is PEFT's copy of base tensor '{c.Target}': shape [{string.Join(", ", t.Shape)}] in the adapter vs " +
                     $"[{string.Join(", ", bi.Shape)}] in the base" +
                     (IsResizedVocabulary(t.Shape, bi.Shape)
                         ? ": resized vocabulary — apply to a resized base (the one the adapter was trained on) and convert against it"
@@ -136,8 +132,7 @@ internal static class Plans
                     file.FilePath, t.Name);
             if (t.DType == bi.DType && file.GetBytes(t).SequenceEqual(baseFile.GetBytes(bi))) continue;
             if (!bi.DType.IsAdaptable() || t.DType is not (DType.F32 or DType.F16 or DType.BF16 or DType.F64))
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBaseMismatch,
-                    $"'{t.Name}' is PEFT's copy of base tensor '{c.Target}' but is {t.DType} where the base is {bi.DType}, with other bytes", file.FilePath, t.Name);
+                throw ShiraErrors.PeftBaseMismatch($"'{t.Name}' is PEFT's copy of base tensor '{c.Target}' but is {t.DType} where the base is {bi.DType}, with other bytes", file.FilePath, t.Name);
             // Another dtype: both rounded into the narrower of the two must agree (a bf16 copy of the same f32 model, or
             // an f32 copy checked against a bf16 base, passes).
             var compareIn = t.DType is DType.F16 or DType.BF16 ? t.DType : bi.DType;
@@ -150,8 +145,7 @@ internal static class Plans
                 if (differ++ == 0) first = i;
             }
             if (differ > 0)
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBaseMismatch,
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                throw ShiraErrors.PeftBaseMismatch(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"'{t.Name}' is PEFT's copy of base tensor '{c.Target}' but differs from the base at {differ} of {copy.Length} elements (first at element {first}: {copy[first]} in the adapter, {baseValues[first]} in the base): the adapter was trained on another base or revision (e.g. retrained or resized embeddings); convert against that base"),
                     file.FilePath, t.Name);
         }

@@ -11,7 +11,7 @@ internal static class TensorData
     public static float[] ReadFloats(SafetensorsFile file, SafetensorsTensorInfo t)
     {
         if (t.DType is not (DType.F32 or DType.F16 or DType.BF16 or DType.F64))
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"expected a float tensor, found {t.DType}", file.FilePath, t.Name);
+            throw ShiraErrors.PeftBadTensors($"expected a float tensor, found {t.DType}", file.FilePath, t.Name);
         return file.ReadSingles(t.Name);
     }
 
@@ -50,13 +50,12 @@ internal static class TensorData
                         ? BinaryPrimitives.ReadSingleLittleEndian(bytes[(int)(i * 4)..])
                         : BinaryPrimitives.ReadDoubleLittleEndian(bytes[(int)(i * 8)..]);
                     if (!double.IsFinite(d) || d != Math.Floor(d) || Math.Abs(d) > 9.007199254740992E15)
-                        throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
-                            $"index tensor stored as {t.DType} holds a non-integer value {d} at element {i}", file.FilePath, t.Name);
+                        throw ShiraErrors.PeftBadTensors($"index tensor stored as {t.DType} holds a non-integer value {d} at element {i}", file.FilePath, t.Name);
                     result[i] = (long)d;
                 }
                 break;
             default:
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"index tensor has unsupported dtype {t.DType}", file.FilePath, t.Name);
+                throw ShiraErrors.PeftBadTensors($"index tensor has unsupported dtype {t.DType}", file.FilePath, t.Name);
         }
         return result;
     }
@@ -65,7 +64,7 @@ internal static class TensorData
     public static float[] ReadBase(SafetensorsCheckpoint baseModel, string name)
     {
         if (!baseModel.TryGetTensor(name, out var file, out _))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing, $"the base has no tensor '{name}'", baseModel.Path, name);
+            throw ShiraErrors.BaseTensorMissing($"the base has no tensor '{name}'", baseModel.Path, name);
         return file.ReadSingles(name);
     }
 

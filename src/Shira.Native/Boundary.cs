@@ -16,19 +16,16 @@ internal static class Boundary
         }
         catch (ShiraException e)
         {
-            return Fail(e.Code, e.ToString());
-        }
-        catch (NativeCallException e)
-        {
-            return Fail(e.Code, ShiraException.FormatCode(e.Code) + ": " + e.Message);
+            return Fail(e);
         }
         catch (Exception e) when (e is ArgumentException or OverflowException or NotSupportedException)
         {
-            return Fail(ShiraErrorCode.Usage, ShiraException.FormatCode(ShiraErrorCode.Usage) + ": " + e.Message);
+            string message = e is ArgumentException a ? ArgumentText(a) : e.Message;
+            return Fail(ShiraErrors.Usage(message));
         }
         catch (ObjectDisposedException e)
         {
-            return Fail(ShiraErrorCode.NativeInvalidHandle, ShiraException.FormatCode(ShiraErrorCode.NativeInvalidHandle) + ": " + e.Message);
+            return Fail(ShiraErrors.NativeInvalidHandle(e.Message));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -37,10 +34,18 @@ internal static class Boundary
         catch (Exception e)
         {
             // Includes OutOfMemoryException: reported, and the host decides what to do.
-            return Fail(ShiraErrorCode.NativeInternal,
-                ShiraException.FormatCode(ShiraErrorCode.NativeInternal) + ": " + e.GetType().Name + ": " + e.Message);
+            return Fail(ShiraErrors.NativeInternal(e.GetType().Name + ": " + e.Message));
         }
     }
+
+    // .NET appends " (Parameter 'x')" to an argument exception's message; C callers get the sentence alone.
+    private static string ArgumentText(ArgumentException e)
+    {
+        string suffix = e.ParamName is null ? "" : $" (Parameter '{e.ParamName}')";
+        return suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+    }
+
+    private static int Fail(ShiraException e) => Fail(e.Code, e.ToString());
 
     private static int Fail(ShiraErrorCode code, string message)
     {

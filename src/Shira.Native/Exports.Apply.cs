@@ -13,7 +13,7 @@ internal static unsafe partial class Exports
             var call = Describe(a, i, weights, dtype, shape, rank, flags);
             long need = WeightPatch.OriginalsLength(call.Tensor, call.DType);
             if (originals is not null && originalsBytes < (ulong)need)
-                throw NativeCallException.TooSmall("the originals buffer", originalsBytes, (ulong)need);
+                throw NativeErrors.TooSmall("the originals buffer", originalsBytes, (ulong)need);
             var keep = originals is null ? default : new Span<byte>(originals, checked((int)need));
             WeightPatch.Apply(a.Reader, call.Tensor, (nint)weights, call.ByteLength, call.DType, call.Shape, scale, keep, call.Options);
             return 0;
@@ -26,8 +26,8 @@ internal static unsafe partial class Exports
         {
             var call = Describe(a, i, weights, dtype, shape, rank, flags);
             long need = WeightPatch.OriginalsLength(call.Tensor, call.DType);
-            if (originals is null && need > 0) throw NativeCallException.Null("originals");
-            if (originalsBytes < (ulong)need) throw NativeCallException.TooSmall("the originals buffer", originalsBytes, (ulong)need);
+            if (originals is null && need > 0) throw NativeErrors.Null("originals");
+            if (originalsBytes < (ulong)need) throw NativeErrors.TooSmall("the originals buffer", originalsBytes, (ulong)need);
             WeightPatch.Revert(a.Reader, call.Tensor, (nint)weights, call.ByteLength, call.DType, call.Shape,
                 new ReadOnlySpan<byte>(originals, checked((int)need)), call.Options);
             return 0;
@@ -40,11 +40,11 @@ internal static unsafe partial class Exports
     private static PatchCall Describe(NativeAdapter a, ulong index, void* weights, int dtype, long* shape, int rank, uint flags)
     {
         var t = a.Tensor(index);
-        if (weights is null) throw NativeCallException.Null("weights");
+        if (weights is null) throw NativeErrors.Null("weights");
         if ((flags & ~NativeAbi.KnownFlags) != 0) throw new ArgumentException($"unknown flags 0x{flags:x}");
         var dt = NativeAbi.WeightDType(dtype);
         if (rank < 0 || rank > NativeAbi.MaxRank) throw new ArgumentException($"rank {rank} is not in 0..{NativeAbi.MaxRank}");
-        if (shape is null && rank > 0) throw NativeCallException.Null("shape");
+        if (shape is null && rank > 0) throw NativeErrors.Null("shape");
         var dims = new long[rank];
         long numel = 1;
         for (int d = 0; d < rank; d++)

@@ -10,7 +10,7 @@ internal static unsafe partial class Exports
     public static int TensorCount(nint handle, ulong* count) =>
         Boundary.Run(handle, h => HandleTable.With(h, 0, (a, _) =>
         {
-            if (count is null) throw NativeCallException.Null("count");
+            if (count is null) throw NativeErrors.Null("count");
             *count = (ulong)a.Reader.Tensors.Count;
             return 0;
         }));
@@ -19,10 +19,10 @@ internal static unsafe partial class Exports
     public static int TensorInfoAt(nint handle, ulong index, NativeTensorInfo* info) =>
         Boundary.Run(handle, h => HandleTable.With(h, index, (a, i) =>
         {
-            if (info is null) throw NativeCallException.Null("info");
+            if (info is null) throw NativeErrors.Null("info");
             var t = a.Tensor(i);
             if (t.Shape.Count > NativeAbi.MaxRank)
-                throw new NativeCallException(ShiraErrorCode.Usage, $"rank {t.Shape.Count} is above {NativeAbi.MaxRank}");
+                throw new NotSupportedException($"rank {t.Shape.Count} is above {NativeAbi.MaxRank}");
             var v = default(NativeTensorInfo);
             v.Name = a.Name((int)i);
             v.Rank = t.Shape.Count;
@@ -45,9 +45,9 @@ internal static unsafe partial class Exports
         Boundary.Run(handle, h => HandleTable.With(h, 0, (a, _) =>
         {
             var n = NativeStrings.Read(name, "name");
-            if (index is null) throw NativeCallException.Null("index");
+            if (index is null) throw NativeErrors.Null("index");
             if (!a.Reader.TryGetTensor(n, out var t))
-                throw new NativeCallException(ShiraErrorCode.NativeNotFound, $"the adapter has no tensor '{n}'");
+                throw ShiraErrors.NativeNotFound($"the adapter has no tensor '{n}'");
             *index = (ulong)IndexOf(a.Reader, t);
             return 0;
         }));
@@ -56,7 +56,7 @@ internal static unsafe partial class Exports
     public static int TensorsJson(nint handle, byte** json) =>
         Boundary.Run(handle, h => HandleTable.With(h, 0, (a, _) =>
         {
-            if (json is null) throw NativeCallException.Null("json");
+            if (json is null) throw NativeErrors.Null("json");
             *json = NativeStrings.Alloc(NativeJson.Tensors(a.Reader));
             return 0;
         }));
@@ -65,7 +65,7 @@ internal static unsafe partial class Exports
     public static int MetadataJson(nint handle, byte** json) =>
         Boundary.Run(handle, h => HandleTable.With(h, 0, (a, _) =>
         {
-            if (json is null) throw NativeCallException.Null("json");
+            if (json is null) throw NativeErrors.Null("json");
             *json = NativeStrings.Alloc(NativeJson.Metadata(a.Reader));
             return 0;
         }));
@@ -124,8 +124,8 @@ internal static unsafe partial class Exports
     public static int ValuesView(nint handle, ulong index, void** data, ulong* byteLength) =>
         Boundary.Run(handle, h => HandleTable.With(h, index, (a, i) =>
         {
-            if (data is null) throw NativeCallException.Null("data");
-            if (byteLength is null) throw NativeCallException.Null("byte_length");
+            if (data is null) throw NativeErrors.Null("data");
+            if (byteLength is null) throw NativeErrors.Null("byte_length");
             var bytes = ValueBytes(a, a.Tensor(i));
             // The span is the map itself (or the reader's cached LZ4 decode): both live until the reader is disposed.
             *data = Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes));
@@ -140,7 +140,7 @@ internal static unsafe partial class Exports
         ulong need = checked((ulong)t.Nnz * (ulong)t.ValueDType.ByteSize());
         var bytes = a.Reader.GetValueBytes(t);
         if ((ulong)bytes.Length < need)
-            throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
+            throw ShiraErrors.BadValues("the value section is shorter than nnz values", a.Reader.FilePath, t.Name);
         return bytes[..checked((int)need)];
     }
 

@@ -59,13 +59,13 @@ internal static unsafe partial class Exports
                     issue->Offset = first.Offset ?? -1;
                     issue->Name = NativeStrings.Alloc(first.Code.ToString());
                     issue->Tensor = first.Tensor is null ? null : NativeStrings.Alloc(first.Tensor);
-                    issue->Message = NativeStrings.Alloc(new ShiraException(first.Code, first.Message, file, first.Tensor, first.Offset).ToString());
+                    issue->Message = NativeStrings.Alloc(ShiraException.FormatLine(first.Code, first.Message, file, first.Tensor, first.Offset));
                 }
             }
             if (issuesJson is not null) *issuesJson = json;
             if (report.IsValid) return 0;
             var f = report.Issues[0];
-            LastError.Set(new ShiraException(f.Code, f.Message, file, f.Tensor, f.Offset).ToString());
+            LastError.Set(ShiraException.FormatLine(f.Code, f.Message, file, f.Tensor, f.Offset));
             return (int)f.Code;
         });
 
@@ -84,7 +84,7 @@ internal static unsafe partial class Exports
     public static int Open(byte* path, nint* result) =>
         Boundary.Run((nint)path, p =>
         {
-            if (result is null) throw NativeCallException.Null("out");
+            if (result is null) throw NativeErrors.Null("out");
             *result = 0;
             var file = NativeStrings.Read((byte*)p, "path");
             var reader = ShiraReader.Open(file);
@@ -106,7 +106,7 @@ internal static unsafe partial class Exports
         {
             if (h == 0) return 0;
             if (!HandleTable.Remove(h))
-                throw new NativeCallException(ShiraErrorCode.NativeInvalidHandle, $"0x{h:x} is not an open adapter handle (never opened, or closed)");
+                throw ShiraErrors.NativeInvalidHandle($"0x{h:x} is not an open adapter handle (never opened, or closed)");
             return 0;
         });
 
@@ -114,7 +114,7 @@ internal static unsafe partial class Exports
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckBuffer(void* dst, ulong capacity, ulong needed, string what)
     {
-        if (dst is null && needed > 0) throw NativeCallException.Null(what);
-        if (capacity < needed) throw NativeCallException.TooSmall(what, capacity, needed);
+        if (dst is null && needed > 0) throw NativeErrors.Null(what);
+        if (capacity < needed) throw NativeErrors.TooSmall(what, capacity, needed);
     }
 }

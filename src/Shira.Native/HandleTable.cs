@@ -23,9 +23,9 @@ internal static class HandleTable
     /// <summary>Runs <paramref name="body"/> with the adapter acquired (not closable mid-call).</summary>
     public static int With<TState>(nint handle, TState state, Func<NativeAdapter, TState, int> body)
     {
-        if (handle == 0) throw new NativeCallException(ShiraErrorCode.NativeInvalidHandle, "the adapter handle is NULL");
+        if (handle == 0) throw ShiraErrors.NativeInvalidHandle("the adapter handle is NULL");
         if (!Adapters.TryGetValue(handle, out var a) || !a.TryAcquire())
-            throw new NativeCallException(ShiraErrorCode.NativeInvalidHandle, $"0x{handle:x} is not an open adapter handle (never opened, or closed)");
+            throw ShiraErrors.NativeInvalidHandle($"0x{handle:x} is not an open adapter handle (never opened, or closed)");
         try
         {
             return body(a, state);

@@ -35,8 +35,7 @@ internal sealed unsafe class NativeAdapter
     /// <summary>The tensor at <paramref name="index"/>, or <see cref="ShiraErrorCode.NativeNotFound"/>.</summary>
     public ShiraTensorInfo Tensor(ulong index) => index < (ulong)Reader.Tensors.Count
         ? Reader.Tensors[(int)index]
-        : throw new NativeCallException(ShiraErrorCode.NativeNotFound,
-            $"tensor index {index} is out of range (the adapter has {Reader.Tensors.Count} tensors)");
+        : throw ShiraErrors.NativeNotFound($"tensor index {index} is out of range (the adapter has {Reader.Tensors.Count} tensors)");
 
     public bool TryAcquire()
     {

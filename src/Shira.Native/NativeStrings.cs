@@ -25,7 +25,7 @@ internal static unsafe class NativeStrings
     /// <summary>Reads a NUL-terminated UTF-8 argument; throws for NULL.</summary>
     public static string Read(byte* p, string parameter)
     {
-        if (p is null) throw NativeCallException.Null(parameter);
+        if (p is null) throw NativeErrors.Null(parameter);
         return Marshal.PtrToStringUTF8((nint)p) ?? "";
     }
 }

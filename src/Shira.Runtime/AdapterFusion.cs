@@ -81,17 +81,16 @@ public static class AdapterFusion
         {
             if (!inputs[k].Reader.TryGetTensor(name, out var info)) continue;
             if (info.Semantics != Semantics.Add)
-                throw ShiraErrors.Create(ShiraErrorCode.FuseConflict, "replace entries cannot be fused (only deltas add up)", adapters[k].Path, name);
+                throw ShiraErrors.FuseConflict("replace entries cannot be fused (only deltas add up)", adapters[k].Path, name);
             // Deltas add up whatever base dtype each input was made against (an Add entry is not bound to one), so
             // only the shape must agree; the fused entry records the common base dtype, or F32 when they differ.
             if (first is null) { first = info; baseDType = info.BaseDType; }
             else if (!BaseCompatibility.ShapeEquals(first.Shape, info.Shape))
-                throw ShiraErrors.Create(ShiraErrorCode.FuseConflict,
-                    $"'{name}' is [{string.Join(", ", info.Shape)}] here but [{string.Join(", ", first.Shape)}] in an earlier input",
+                throw ShiraErrors.FuseConflict($"'{name}' is [{string.Join(", ", info.Shape)}] here but [{string.Join(", ", first.Shape)}] in an earlier input",
                     adapters[k].Path, name);
             else if (info.BaseDType != baseDType) baseDType = DType.F32;
             if (info.Nnz > Array.MaxLength / 8)
-                throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"nnz {info.Nnz} is too large to fuse", adapters[k].Path, name);
+                throw ShiraErrors.LimitExceeded($"nnz {info.Nnz} is too large to fuse", adapters[k].Path, name);
             var idx = new long[info.Nnz];
             var vals = new float[info.Nnz];
             inputs[k].Reader.ReadIndices(info, idx);
@@ -223,8 +222,7 @@ public static class AdapterFusion
             foreach (var fp in md.BaseFingerprint)
             {
                 if (fingerprints.TryGetValue(fp.Name, out var other) && !other.Equals(fp))
-                    throw ShiraErrors.Create(ShiraErrorCode.FuseConflict,
-                        $"the inputs were made for different bases (fingerprints of '{fp.Name}' differ)", adapters[k].Path, fp.Name);
+                    throw ShiraErrors.FuseConflict($"the inputs were made for different bases (fingerprints of '{fp.Name}' differ)", adapters[k].Path, fp.Name);
                 fingerprints[fp.Name] = fp;
             }
         }

@@ -49,15 +49,13 @@ public static class BaseCompatibility
         foreach (var t in adapter.Tensors)
         {
             if (!source.TryGet(t.Name, out var dtype, out var shape))
-                throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing,
-                    $"adapter target '{t.Name}' does not exist in the base '{source.Name}'", file, t.Name);
+                throw ShiraErrors.BaseTensorMissing($"adapter target '{t.Name}' does not exist in the base '{source.Name}'", file, t.Name);
             CheckTarget(file, t, dtype, shape, bindReplace: true);
         }
         foreach (var fp in adapter.Metadata.BaseFingerprint)
         {
             if (!source.TryGet(fp.Name, out var dtype, out var shape))
-                throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
-                    $"the adapter's base fingerprint names '{fp.Name}', which the base '{source.Name}' does not have", file, fp.Name);
+                throw ShiraErrors.BaseFingerprintMismatch($"the adapter's base fingerprint names '{fp.Name}', which the base '{source.Name}' does not have", file, fp.Name);
             CheckFingerprint(file, fp, dtype, shape, verifyContent ? () => source.ContentHash(fp.Name) : null);
         }
     }
@@ -67,15 +65,12 @@ public static class BaseCompatibility
     internal static void CheckTarget(string file, ShiraTensorInfo t, DType dtype, IReadOnlyList<long> shape, bool bindReplace)
     {
         if (!ShapeEquals(shape, t.Shape))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"adapter target '{t.Name}' has shape [{string.Join(", ", t.Shape)}] but the base tensor is [{string.Join(", ", shape)}]",
+            throw ShiraErrors.BaseShapeMismatch($"adapter target '{t.Name}' has shape [{string.Join(", ", t.Shape)}] but the base tensor is [{string.Join(", ", shape)}]",
                 file, t.Name);
         if (!dtype.IsAdaptable())
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"base tensor '{t.Name}' is {dtype}; adapters apply to F32, F16 or BF16 only", file, t.Name);
+            throw ShiraErrors.BaseDTypeMismatch($"base tensor '{t.Name}' is {dtype}; adapters apply to F32, F16 or BF16 only", file, t.Name);
         if (bindReplace && t.Semantics == Semantics.Replace && dtype != t.BaseDType)
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch,
-                $"adapter target '{t.Name}' replaces {t.BaseDType} values but the base tensor is {dtype} (replacements are exact for the dtype they were made for; make the adapter against this base, e.g. `shira diff` or `shira convert ... --base BASE`)", file, t.Name);
+            throw ShiraErrors.BaseDTypeMismatch($"adapter target '{t.Name}' replaces {t.BaseDType} values but the base tensor is {dtype} (replacements are exact for the dtype they were made for; make the adapter against this base, e.g. `shira diff` or `shira convert ... --base BASE`)", file, t.Name);
     }
 
     /// <summary>The rules for one base fingerprint entry against a base tensor: the shape always; the dtype when a
@@ -84,23 +79,20 @@ public static class BaseCompatibility
     internal static void CheckFingerprint(string file, BaseTensorFingerprint fp, DType dtype, IReadOnlyList<long> shape, Func<ulong>? contentHash)
     {
         if (!ShapeEquals(shape, fp.Shape))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
-                $"base tensor '{fp.Name}' is [{string.Join(", ", shape)}] but the adapter was made for [{string.Join(", ", fp.Shape)}]",
+            throw ShiraErrors.BaseFingerprintMismatch($"base tensor '{fp.Name}' is [{string.Join(", ", shape)}] but the adapter was made for [{string.Join(", ", fp.Shape)}]",
                 file, fp.Name);
         // Without a content hash the recorded dtype only says what the maker's base was; it binds nothing as long
         // as both are float types an adapter can apply to.
         bool dtypeBinds = fp.ContentHash is not null || !(dtype.IsAdaptable() && fp.DType.IsAdaptable());
         if (dtypeBinds && dtype != fp.DType)
-            throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
-                $"base tensor '{fp.Name}' is {dtype} but the adapter was made for {fp.DType}" +
+            throw ShiraErrors.BaseFingerprintMismatch($"base tensor '{fp.Name}' is {dtype} but the adapter was made for {fp.DType}" +
                 (fp.ContentHash is null ? "" : " (its content hash was recorded, which binds the adapter to that exact tensor)"),
                 file, fp.Name);
         if (contentHash is not null && fp.ContentHash is ulong expected)
         {
             ulong actual = contentHash();
             if (actual != expected)
-                throw ShiraErrors.Create(ShiraErrorCode.BaseFingerprintMismatch,
-                    $"base tensor '{fp.Name}' has content hash {actual:x16} but the adapter was made for {expected:x16} (another base or revision)",
+                throw ShiraErrors.BaseFingerprintMismatch($"base tensor '{fp.Name}' has content hash {actual:x16} but the adapter was made for {expected:x16} (another base or revision)",
                     file, fp.Name);
         }
     }

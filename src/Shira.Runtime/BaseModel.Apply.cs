@@ -82,7 +82,7 @@ public sealed partial class BaseModel
     {
         ThrowIfDisposed();
         if (_applied.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base", Path);
+            throw ShiraErrors.NotApplied("no adapter is applied to this base", Path);
         var top = _applied[^1];
         if (Mode == BaseOpenMode.InPlace)
         {
@@ -141,7 +141,7 @@ public sealed partial class BaseModel
         ArgumentNullException.ThrowIfNull(to);
         if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), $"scale {scale} is not finite");
         if (_applied.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.NotApplied, "no adapter is applied to this base, so there is nothing to switch from", Path);
+            throw ShiraErrors.NotApplied("no adapter is applied to this base, so there is nothing to switch from", Path);
         var from = _applied[^1];
         BaseCompatibility.CheckCore(to, new ModelTensorSource(this), _options.VerifyFingerprint);
         var entries = PreparedEntry.PrepareAll(to, GetTensor, scale, _options.MaxDegreeOfParallelism, pooled: true);
@@ -319,6 +319,6 @@ public sealed partial class BaseModel
             h.Append(fs);
             return h.GetCurrentHashAsUInt64();
         }
-        catch (IOException e) { throw ShiraErrors.Io(path, e); }
+        catch (IOException e) { throw ShiraErrors.IoError(path, e.Message, e); }
     }
 }

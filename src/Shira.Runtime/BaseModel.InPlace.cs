@@ -12,7 +12,7 @@ public sealed partial class BaseModel
     {
         ArgumentNullException.ThrowIfNull(basePath);
         if (!File.Exists(basePath) && !Directory.Exists(basePath))
-            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{basePath}' does not exist", basePath);
+            throw ShiraErrors.IoError(basePath, "it does not exist");
         if (!Directory.Exists(basePath)) Shira.Format.IO.RegularFile.Check(basePath);
         // Like every in-place operation, recovery holds the writer's lock: it never rolls back a live operation.
         using (BaseLock.AcquireExclusive(basePath))
@@ -32,8 +32,7 @@ public sealed partial class BaseModel
         {
             var store = new JournalStore(JournalStore.PathFor(basePath));
             if (store.Exists && Classify(store.Load(), store.HasUndo).Rollback.Count > 0)
-                throw ShiraErrors.Create(ShiraErrorCode.RecoveryNeeded,
-                    "an in-place operation on this base was interrupted; run `shira recover` first", basePath);
+                throw ShiraErrors.RecoveryNeeded("an in-place operation on this base was interrupted; run `shira recover` first", basePath);
             return l;
         }
         catch
@@ -57,13 +56,11 @@ public sealed partial class BaseModel
         if (Mode != BaseOpenMode.InPlace)
         {
             if (rollback.Count > 0)
-                throw ShiraErrors.Create(ShiraErrorCode.RecoveryNeeded,
-                    "an in-place operation on this base was interrupted; run `shira recover` first", Path);
+                throw ShiraErrors.RecoveryNeeded("an in-place operation on this base was interrupted; run `shira recover` first", Path);
             return;
         }
         if (rollback.Count > 0 && !_options.AutoRecover)
-            throw ShiraErrors.Create(ShiraErrorCode.RecoveryNeeded,
-                "an in-place operation on this base was interrupted; run `shira recover` first", Path);
+            throw ShiraErrors.RecoveryNeeded("an in-place operation on this base was interrupted; run `shira recover` first", Path);
 
         int discarded = _journal.DeleteTemporaries();
         // Verify every record against this base before the first write.
@@ -126,14 +123,13 @@ public sealed partial class BaseModel
     {
         string where = _journal.Directory;
         if (r.Shards.Count != _shards.Length)
-            throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, $"journal record {r.Sequence} was written for a base with {r.Shards.Count} files", where);
+            throw ShiraErrors.JournalCorrupt($"journal record {r.Sequence} was written for a base with {r.Shards.Count} files", where);
         for (int s = 0; s < _shards.Length; s++)
         {
             var id = r.Shards[s];
             var sh = _shards[s];
             if (id.FileName != System.IO.Path.GetFileName(sh.FilePath) || id.Length != sh.Length || id.HeaderHash != sh.HeaderHash)
-                throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt,
-                    $"journal record {r.Sequence} belongs to another base (file '{id.FileName}', {id.Length} bytes)", where);
+                throw ShiraErrors.JournalCorrupt($"journal record {r.Sequence} belongs to another base (file '{id.FileName}', {id.Length} bytes)", where);
         }
         var result = new AppliedTensor[r.Tensors.Count];
         for (int i = 0; i < r.Tensors.Count; i++)
@@ -141,7 +137,7 @@ public sealed partial class BaseModel
             var jt = r.Tensors[i];
             if (!_tensors.TryGetValue(jt.Name, out var t) || t.Shard != jt.Shard || t.FileOffset != jt.FileOffset ||
                 t.DType != jt.DType || t.Numel != jt.Numel || jt.Originals.Length != jt.Indices.Count * t.DType.ByteSize())
-                throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, $"journal record {r.Sequence} does not match tensor '{jt.Name}' of the base", where, jt.Name);
+                throw ShiraErrors.JournalCorrupt($"journal record {r.Sequence} does not match tensor '{jt.Name}' of the base", where, jt.Name);
             result[i] = new AppliedTensor(t, jt.Indices, jt.Originals);
         }
         return result;

@@ -45,7 +45,7 @@ public sealed partial class BaseModel
         if (File.Exists(path) && !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             Shira.Format.IO.RegularFile.Check(path); // before the lock file is made beside it
         else if (!File.Exists(path) && !Directory.Exists(path))
-            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
+            throw ShiraErrors.IoError(path, "it does not exist");
         // Writers exclusive, readers shared, both for the model's lifetime (see BaseLock): taken before the first map,
         // so that a reader never maps a base another process is patching, and two writers never interleave.
         var baseLock = mode == BaseOpenMode.InPlace ? BaseLock.AcquireExclusive(path) : BaseLock.AcquireShared(path);
@@ -68,7 +68,7 @@ public sealed partial class BaseModel
                     long offset = shard.Header.DataStart + t.Begin;
                     var bt = new BaseTensor(t.Name, t.DType, t.Shape, t.Numel, shard.Pointer + offset, t.ByteLength, s, offset);
                     if (!tensors.TryAdd(t.Name, bt))
-                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' appears in two shards", shard.FilePath, t.Name);
+                        throw ShiraErrors.SafetensorsDuplicateTensor($"tensor '{t.Name}' appears in two shards", shard.FilePath, t.Name);
                 }
             }
             model = new BaseModel(path, mode, options, shards, tensors) { _lock = baseLock };

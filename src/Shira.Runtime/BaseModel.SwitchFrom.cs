@@ -15,13 +15,11 @@ public sealed partial class BaseModel
         ArgumentNullException.ThrowIfNull(fromPath);
         ArgumentNullException.ThrowIfNull(to);
         if (_applied.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.NotApplied,
-                "no adapter is applied in place to this base (apply one with `shira apply BASE FROM --in-place` first)", Path);
+            throw ShiraErrors.NotApplied("no adapter is applied in place to this base (apply one with `shira apply BASE FROM --in-place` first)", Path);
         var top = _applied[^1];
-        if (!File.Exists(fromPath)) throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{fromPath}' does not exist", fromPath);
+        if (!File.Exists(fromPath)) throw ShiraErrors.IoError(fromPath, "it does not exist");
         if (!top.IsSameAdapter(fromPath))
-            throw ShiraErrors.Create(ShiraErrorCode.NotApplied,
-                $"the adapter applied on top is '{top.Name}' ({top.Source}), not '{fromPath}'", Path);
+            throw ShiraErrors.NotApplied($"the adapter applied on top is '{top.Name}' ({top.Source}), not '{fromPath}'", Path);
         return Switch(to, scale);
     }
 }

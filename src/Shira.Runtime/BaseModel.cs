@@ -35,5 +35,5 @@ public sealed partial class BaseModel : IDisposable
 
     /// <summary>Gets a tensor (throws <see cref="ShiraErrorCode.BaseTensorMissing"/> when absent).</summary>
     public BaseTensor GetTensor(string name) => TryGetTensor(name, out var t) ? t
-        : throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing, $"the base has no tensor '{name}'", Path, name);
+        : throw ShiraErrors.BaseTensorMissing($"the base has no tensor '{name}'", Path, name);
 }

@@ -36,7 +36,7 @@ internal sealed unsafe class ModelTensorSource(BaseModel model) : ITensorSource
             return h.GetCurrentHashAsUInt64();
         }
         if (t.ByteLength > Array.MaxLength)
-            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, "tensor too large to verify under applied adapters", model.Path, name);
+            throw ShiraErrors.LimitExceeded("tensor too large to verify under applied adapters", model.Path, name);
         var copy = GC.AllocateUninitializedArray<byte>((int)t.ByteLength);
         t.Bytes.CopyTo(copy);
         int es = t.DType.ByteSize();

@@ -32,7 +32,7 @@ public sealed class OutputOverwriteTests
         var (exit, stdout, error) = CliHarness.Run(args);
         Assert.Equal(2, exit);
         Assert.Equal("", stdout);
-        Assert.StartsWith($"error: SHIRA-E9010 [{output}]: refusing to overwrite '{output}'", error);
+        Assert.StartsWith($"error: SHIRA-E9010 [{output}]: output exists: refusing to overwrite '{output}'", error);
         Assert.Contains("--force", error);
         Assert.Equal("precious", File.ReadAllText(output));
 

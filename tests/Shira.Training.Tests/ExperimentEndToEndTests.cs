@@ -133,9 +133,10 @@ public sealed class ExperimentEndToEndTests
         Assert.Equal(16, a.AdaptedScore!.Examples);
         Assert.Equal(2 * (4 * 1 * (32 + 32) - 2 * 1 * 16 + 3 * 1 * (32 + 64)), a.TrainableParameters);
 
-        var bad = Assert.Throws<ShiraException>(() => TrainRunner.Run(Request(dir.File("d.shira"), 1) with { TaskName = "nope" }));
-        Assert.Equal(ShiraErrorCode.Usage, bad.Code);
-        Assert.Throws<ShiraException>(() => TrainRunner.Run(Request(dir.File("d.shira"), 1) with { InitTiny = true }));
+        // An inconsistent request is the caller's mistake: an argument exception (the CLI's exit 2), not a ShiraException.
+        var bad = Assert.Throws<ArgumentException>(() => TrainRunner.Run(Request(dir.File("d.shira"), 1) with { TaskName = "nope" }));
+        Assert.Contains("unknown task 'nope'", bad.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => TrainRunner.Run(Request(dir.File("d.shira"), 1) with { InitTiny = true }));
         Assert.False(File.Exists(dir.File("d.shira")));
     }
 

@@ -97,8 +97,8 @@ public class MaskSelectorTests
     [Fact]
     public void TopK_rejects_negative_or_non_finite_scores()
     {
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() => MaskSelector.TopKIndices(new[] { 1f, -1f }, 1)).Code);
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() => MaskSelector.TopKIndices(new[] { float.NaN }, 1)).Code);
+        Assert.Equal("scores", Assert.Throws<ArgumentException>(() => MaskSelector.TopKIndices(new[] { 1f, -1f }, 1)).ParamName);
+        Assert.Equal("scores", Assert.Throws<ArgumentException>(() => MaskSelector.TopKIndices(new[] { float.NaN }, 1)).ParamName);
     }
 
     [Fact]

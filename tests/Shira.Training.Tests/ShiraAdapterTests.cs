@@ -286,17 +286,17 @@ public class ShiraAdapterTests
     public void Gradient_strategy_needs_calibration_batches()
     {
         using var model = new ShiraTinyModel(3);
-        var e = Assert.Throws<ShiraException>(() =>
+        var e = Assert.Throws<ArgumentException>(() =>
             ShiraAdapter.Attach(model, new ShiraConfig { TargetModules = Targets, Strategy = MaskStrategy.Gradient }));
-        Assert.Equal(ShiraErrorCode.Usage, e.Code);
+        Assert.Equal("calibrationLoss", e.ParamName);
     }
 
     [Fact]
-    public void Unmatched_targets_are_a_usage_error()
+    public void Unmatched_targets_are_an_argument_error()
     {
         using var model = new ShiraTinyModel(3);
-        var e = Assert.Throws<ShiraException>(() =>
+        var e = Assert.Throws<ArgumentException>(() =>
             ShiraAdapter.Attach(model, new ShiraConfig { TargetModules = ["q_proj"] }));
-        Assert.Equal(ShiraErrorCode.Usage, e.Code);
+        Assert.Contains("no linear module matches", e.Message, StringComparison.Ordinal);
     }
 }

@@ -69,12 +69,12 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Bad_options_are_usage_errors_and_a_diverging_loss_is_a_training_error()
+    public void Bad_options_are_argument_errors_and_a_diverging_loss_is_a_training_error()
     {
         using var model = new ShiraTinyModel(2);
         using var adapter = ShiraAdapter.Attach(model, new ShiraConfig { TargetModules = ["head"] });
-        Assert.Equal(ShiraErrorCode.Usage, Assert.Throws<ShiraException>(() =>
-            Trainer.Train(adapter, _ => default, new TrainerOptions { Steps = 0 })).Code);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(adapter, _ => default, new TrainerOptions { Steps = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(adapter, _ => default, new TrainerOptions { Steps = 1, LearningRate = 0 }));
         Assert.Equal(ShiraErrorCode.TrainingDiverged, Assert.Throws<ShiraException>(() =>
             Trainer.Train(adapter, _ => new StepLoss(tensor(float.NaN), 1), new TrainerOptions { Steps = 2 })).Code);
     }

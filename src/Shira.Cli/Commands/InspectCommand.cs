@@ -25,7 +25,7 @@ internal static class InspectCommand
             var check = reader.Validate();
             if (check.IsValid) return ExitCodes.Ok;
             var first = check.Issues[0];
-            CliConsole.Current.Error.WriteLine("error: " + new ShiraException(first.Code, first.Message, path, first.Tensor, first.Offset)
+            CliConsole.Current.Error.WriteLine("error: " + ShiraException.FormatLine(first.Code, first.Message, path, first.Tensor, first.Offset)
                 + (check.Issues.Count > 1 ? $" (and {check.Issues.Count - 1} more; run `shira validate`)" : ""));
             return ExitCodes.For(first.Code);
         }));

@@ -17,7 +17,7 @@ internal static class RecoverCommand
             // A missing base is an I/O error (E9001) as in every other command; the runtime says so itself once it
             // checks the path (it returned "no journal found" for a path that does not exist).
             if (!File.Exists(basePath) && !Directory.Exists(basePath))
-                throw Format.ShiraErrors.Create(Format.ShiraErrorCode.IoError, $"'{basePath}' does not exist", basePath);
+                throw Format.ShiraErrors.IoError(basePath, "it does not exist");
             var result = ProgressDisplay.Run("Recovering", () => BaseModel.Recover(basePath));
             var report = new Report("recover");
             report.Summary("base", basePath).Summary("journal_found", result.JournalFound)

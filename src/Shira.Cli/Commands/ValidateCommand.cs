@@ -48,7 +48,7 @@ internal static class ValidateCommand
             foreach (var i in validation.Issues)
             {
                 rows.Add([path, ShiraException.FormatCode(i.Code), i.Code.ToString(), i.Tensor ?? "", i.Offset is { } o ? TextFormat.Integer(o) : ""]);
-                if (!console.Json) console.Error.WriteLine("error: " + new ShiraException(i.Code, i.Message, path, i.Tensor, i.Offset));
+                if (!console.Json) console.Error.WriteLine("error: " + ShiraException.FormatLine(i.Code, i.Message, path, i.Tensor, i.Offset));
             }
         }
         var report = new Report("validate");

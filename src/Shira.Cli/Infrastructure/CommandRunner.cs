@@ -89,7 +89,7 @@ internal static class CommandRunner
         message = OutputPaths.Scrub(message);
         if (file is not null) file = OutputPaths.Scrub(file);
         if (console.Json) JsonOutput.WriteError(console.Command ?? "shira", exit, code, message, file, tensor, offset);
-        else console.Error.WriteLine("error: " + new ShiraException(code, message, file, tensor, offset));
+        else console.Error.WriteLine("error: " + ShiraException.FormatLine(code, message, file, tensor, offset));
         return exit;
     }
 }

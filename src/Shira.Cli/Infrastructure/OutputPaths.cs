@@ -38,7 +38,7 @@ internal static partial class OutputPaths
     }
 
     private static ShiraException Exists(string path, string why) =>
-        ShiraErrors.Create(ShiraErrorCode.OutputExists, $"refusing to overwrite '{path}': {why}; add --force to replace it", path);
+        ShiraErrors.OutputExists($"refusing to overwrite '{path}': {why}; add --force to replace it", path);
 
     // A path-like token ending in .tmp (".out.shira.0123456789ab.tmp", "out.1234.tmp", or with a directory).
     [GeneratedRegex(@"[^\s'""]*\.tmp\b")]

@@ -39,9 +39,9 @@ public static class DenseDiff
             var bBytes = bf.GetBytes(bi);
             if (bBytes.SequenceEqual(tf.GetBytes(ti))) continue;
             if (!bi.DType.IsAdaptable())
-                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{name}' ({bi.DType}) differs, but only F32/F16/BF16 tensors can be diffed", tunedPath, name);
+                throw ShiraErrors.DiffMismatch($"tensor '{name}' ({bi.DType}) differs, but only F32/F16/BF16 tensors can be diffed", tunedPath, name);
             if (bi.Shape.Count > 4)
-                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{name}' has rank {bi.Shape.Count}; at most 4 is supported", tunedPath, name);
+                throw ShiraErrors.DiffMismatch($"tensor '{name}' has rank {bi.Shape.Count}; at most 4 is supported", tunedPath, name);
             IReadOnlyList<long> shape = bi.Shape.Count == 0 ? [1L] : bi.Shape;
             fingerprints.Add(new BaseTensorFingerprint(name, shape, bi.DType, XxHash3.HashToUInt64(bBytes)));
             var (bFile, tFile, dtype) = (bf, tf, bi.DType);
@@ -77,19 +77,18 @@ public static class DenseDiff
     {
         var onlyA = a.TensorNames.Except(b.TensorNames, StringComparer.Ordinal).FirstOrDefault();
         if (onlyA is not null)
-            throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{onlyA}' is in the base but not in the tuned checkpoint", b.Path, onlyA);
+            throw ShiraErrors.DiffMismatch($"tensor '{onlyA}' is in the base but not in the tuned checkpoint", b.Path, onlyA);
         var onlyB = b.TensorNames.Except(a.TensorNames, StringComparer.Ordinal).FirstOrDefault();
         if (onlyB is not null)
-            throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{onlyB}' is in the tuned checkpoint but not in the base", b.Path, onlyB);
+            throw ShiraErrors.DiffMismatch($"tensor '{onlyB}' is in the tuned checkpoint but not in the base", b.Path, onlyB);
         foreach (var name in a.TensorNames)
         {
             a.TryGetTensor(name, out _, out var ai);
             b.TryGetTensor(name, out _, out var bi);
             if (ai.DType != bi.DType)
-                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{name}' is {ai.DType} in the base but {bi.DType} in the tuned checkpoint", b.Path, name);
+                throw ShiraErrors.DiffMismatch($"tensor '{name}' is {ai.DType} in the base but {bi.DType} in the tuned checkpoint", b.Path, name);
             if (!ai.Shape.SequenceEqual(bi.Shape))
-                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch,
-                    $"tensor '{name}' is [{string.Join(", ", ai.Shape)}] in the base but [{string.Join(", ", bi.Shape)}] in the tuned checkpoint", b.Path, name);
+                throw ShiraErrors.DiffMismatch($"tensor '{name}' is [{string.Join(", ", ai.Shape)}] in the base but [{string.Join(", ", bi.Shape)}] in the tuned checkpoint", b.Path, name);
         }
     }
 
@@ -148,7 +147,7 @@ public static class DenseDiff
         {
             if (BitsOf(b[i], dtype) == BitsOf(t[i], dtype)) continue;
             if (!float.IsFinite(t[i]) || !float.IsFinite(b[i]))
-                throw ShiraErrors.Create(ShiraErrorCode.DiffMismatch, $"tensor '{name}' has a non-finite value at element {i}", tunedPath, name);
+                throw ShiraErrors.DiffMismatch($"tensor '{name}' has a non-finite value at element {i}", tunedPath, name);
             delta[i] = t[i] - b[i];
             changed.Add(i);
         }

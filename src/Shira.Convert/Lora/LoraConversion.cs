@@ -120,16 +120,14 @@ internal static class LoraConversion
         var a = m.A!;
         var b = m.B!;
         if (a.Shape.Count != 2 || b.Shape.Count != 2)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
-                $"module '{m.Module}': lora_A is [{string.Join(", ", a.Shape)}]; only Linear/Conv1D LoRA (2-D A and B) is supported, not convolution LoRA", file.FilePath, a.Name);
+            throw ShiraErrors.PeftUnsupported($"module '{m.Module}': lora_A is [{string.Join(", ", a.Shape)}]; only Linear/Conv1D LoRA (2-D A and B) is supported, not convolution LoRA", file.FilePath, a.Name);
         int r = Dim(a, 0, file);
         int inF = Dim(a, 1, file);
         int outF = Dim(b, 0, file);
         if (b.Shape[1] != r)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{m.Module}': lora_A has rank {r} but lora_B is [{string.Join(", ", b.Shape)}]", file.FilePath, b.Name);
+            throw ShiraErrors.PeftBadTensors($"module '{m.Module}': lora_A has rank {r} but lora_B is [{string.Join(", ", b.Shape)}]", file.FilePath, b.Name);
         if (r != rank)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
-                $"module '{m.Module}': the config gives rank {rank} (r / rank_pattern) but lora_A has {r} rows", file.FilePath, a.Name);
+            throw ShiraErrors.PeftBadTensors($"module '{m.Module}': the config gives rank {rank} (r / rank_pattern) but lora_A has {r} rows", file.FilePath, a.Name);
         bool fifo = cfg.FanInFanOut;
         IReadOnlyList<long> shape = fifo ? [inF, outF] : [outF, inF];
         var baseDType = Plans.CheckBase(baseModel, m.WeightName, shape, DType.F32);
@@ -137,10 +135,9 @@ internal static class LoraConversion
         if (dora)
         {
             if (baseModel is null)
-                throw ShiraErrors.Create(ShiraErrorCode.BaseRequired,
-                    $"module '{m.Module}' is DoRA: its merged weight m·(W+ΔW)/‖W+ΔW‖ depends on the base weights; pass --base", file.FilePath, m.Magnitude!.Name);
+                throw ShiraErrors.BaseRequired($"module '{m.Module}' is DoRA: its merged weight m·(W+ΔW)/‖W+ΔW‖ depends on the base weights; pass --base", file.FilePath, m.Magnitude!.Name);
             if (m.Magnitude!.Numel != outF)
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{m.Module}': lora_magnitude_vector has {m.Magnitude.Numel} elements, expected {outF}", file.FilePath, m.Magnitude.Name);
+                throw ShiraErrors.PeftBadTensors($"module '{m.Module}': lora_magnitude_vector has {m.Magnitude.Numel} elements, expected {outF}", file.FilePath, m.Magnitude.Name);
         }
         long numel = (long)inF * outF;
         CheckSize(numel, file, m.WeightName);
@@ -176,16 +173,14 @@ internal static class LoraConversion
         var a = m.EmbeddingA!;
         var b = m.EmbeddingB!;
         if (m.Magnitude is not null)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, $"module '{m.Module}': DoRA on embeddings is not implemented", file.FilePath, m.Magnitude.Name);
+            throw ShiraErrors.PeftUnsupported($"module '{m.Module}': DoRA on embeddings is not implemented", file.FilePath, m.Magnitude.Name);
         if (a.Shape.Count != 2 || b.Shape.Count != 2 || b.Shape[1] != a.Shape[0])
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
-                $"module '{m.Module}': lora_embedding_A [{string.Join(", ", a.Shape)}] and lora_embedding_B [{string.Join(", ", b.Shape)}] do not form B·A", file.FilePath, a.Name);
+            throw ShiraErrors.PeftBadTensors($"module '{m.Module}': lora_embedding_A [{string.Join(", ", a.Shape)}] and lora_embedding_B [{string.Join(", ", b.Shape)}] do not form B·A", file.FilePath, a.Name);
         int r = Dim(a, 0, file);
         int numEmb = Dim(a, 1, file);
         int dim = Dim(b, 0, file);
         if (r != rank)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors,
-                $"module '{m.Module}': the config gives rank {rank} but lora_embedding_A has {r} rows", file.FilePath, a.Name);
+            throw ShiraErrors.PeftBadTensors($"module '{m.Module}': the config gives rank {rank} but lora_embedding_A has {r} rows", file.FilePath, a.Name);
         CheckSize((long)numEmb * dim, file, m.WeightName);
         IReadOnlyList<long> shape = [numEmb, dim];
         var baseDType = Plans.CheckBase(baseModel, m.WeightName, shape, DType.F32);
@@ -281,20 +276,19 @@ internal static class LoraConversion
 
     private static int Dim(SafetensorsTensorInfo t, int axis, SafetensorsFile file) =>
         t.Shape[axis] <= int.MaxValue ? (int)t.Shape[axis]
-            : throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, $"dimension {t.Shape[axis]} of '{t.Name}' is too large", file.FilePath, t.Name);
+            : throw ShiraErrors.PeftUnsupported($"dimension {t.Shape[axis]} of '{t.Name}' is too large", file.FilePath, t.Name);
 
     // The delta is rebuilt densely; its size comes from two small matrices, so check it before allocating.
     private static void CheckSize(long numel, SafetensorsFile file, string target)
     {
         if (numel > Array.MaxLength)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
-                $"the delta for '{target}' would have {numel} elements, more than one dense buffer can hold", file.FilePath, target);
+            throw ShiraErrors.PeftUnsupported($"the delta for '{target}' would have {numel} elements, more than one dense buffer can hold", file.FilePath, target);
     }
 
     private static void CheckFinite(float[] v, SafetensorsFile file, string target)
     {
         for (int i = 0; i < v.Length; i++)
             if (!float.IsFinite(v[i]))
-                throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"the merged delta for '{target}' is not finite at element {i}", file.FilePath, target);
+                throw ShiraErrors.PeftBadTensors($"the merged delta for '{target}' is not finite at element {i}", file.FilePath, target);
     }
 }

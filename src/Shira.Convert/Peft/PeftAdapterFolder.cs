@@ -52,12 +52,12 @@ internal sealed class PeftAdapterFolder : IDisposable
         string dir = File.Exists(path) && Path.GetFileName(path) == ConfigFileName ? Path.GetDirectoryName(Path.GetFullPath(path))! : path;
         if (!System.IO.Directory.Exists(dir))
             throw File.Exists(dir)
-                ? ShiraErrors.Create(ShiraErrorCode.PeftMissingFiles, $"'{path}' is a file, not a PEFT adapter folder", path)
-                : ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
+                ? ShiraErrors.PeftMissingFiles($"'{path}' is a file, not a PEFT adapter folder", path)
+                : ShiraErrors.IoError(path, "it does not exist");
         string configPath = Path.Combine(dir, ConfigFileName);
         string weightsPath = Path.Combine(dir, WeightsFileName);
         if (!File.Exists(configPath))
-            throw ShiraErrors.Create(ShiraErrorCode.PeftMissingFiles, $"no {ConfigFileName} in '{dir}'", dir);
+            throw ShiraErrors.PeftMissingFiles($"no {ConfigFileName} in '{dir}'", dir);
         if (!File.Exists(weightsPath))
         {
             string bin = Path.Combine(dir, "adapter_model.bin");
@@ -65,7 +65,7 @@ internal sealed class PeftAdapterFolder : IDisposable
                 ? "the adapter weights are a pickle file (adapter_model.bin); pickle can execute code when loaded, so it is refused. " +
                   "Re-save with PEFT's save_pretrained(..., safe_serialization=True) to get adapter_model.safetensors"
                 : $"no {WeightsFileName} in '{dir}'";
-            throw ShiraErrors.Create(ShiraErrorCode.PeftMissingFiles, why, File.Exists(bin) ? bin : dir);
+            throw ShiraErrors.PeftMissingFiles(why, File.Exists(bin) ? bin : dir);
         }
 
         var config = PeftConfig.Load(configPath);
@@ -95,8 +95,7 @@ internal sealed class PeftAdapterFolder : IDisposable
             if (key.AdapterName is not null)
             {
                 if (adapterName is not null && adapterName != key.AdapterName)
-                    throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
-                        $"the file holds several adapters ('{adapterName}', '{key.AdapterName}'); save them separately", file, t.Name);
+                    throw ShiraErrors.PeftUnsupported($"the file holds several adapters ('{adapterName}', '{key.AdapterName}'); save them separately", file, t.Name);
                 adapterName = key.AdapterName;
             }
             // With bias "all"/"lora_only" the base layers' biases are trained: <module>.base_layer.bias is then the
@@ -131,7 +130,7 @@ internal sealed class PeftAdapterFolder : IDisposable
         copies = copyByTarget.Values.OrderBy(d => d.Target, StringComparer.Ordinal).ToList();
         foreach (var m in modules) Check(m, config, file);
         if (modules.Count == 0 && dense.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, "the adapter file holds no tensors", file);
+            throw ShiraErrors.PeftBadTensors("the adapter file holds no tensors", file);
     }
 
     private static void Check(PeftModuleTensors m, PeftConfig config, string file)
@@ -167,10 +166,10 @@ internal sealed class PeftAdapterFolder : IDisposable
     }
 
     private static ShiraException Dup(string file, string key, string target) =>
-        ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"two tensors map to base tensor '{target}'", file, key);
+        ShiraErrors.PeftBadTensors($"two tensors map to base tensor '{target}'", file, key);
 
     private static ShiraException BadT(string file, string tensor, string message) =>
-        ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"module '{tensor}': {message}", file, tensor);
+        ShiraErrors.PeftBadTensors($"module '{tensor}': {message}", file, tensor);
 
     /// <inheritdoc />
     public void Dispose() => Weights.Dispose();

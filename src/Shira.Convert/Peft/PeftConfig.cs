@@ -63,7 +63,7 @@ internal sealed record PeftConfig
         byte[] bytes;
         Shira.Format.IO.RegularFile.Check(path);
         try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.Io(path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.IoError(path, e.Message, e); }
         return Parse(bytes, path);
     }
 
@@ -79,7 +79,7 @@ internal sealed record PeftConfig
         }
         catch (JsonException e)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadConfig, $"adapter_config.json is not valid JSON: {e.Message}", file, null, e.BytePositionInLine);
+            throw ShiraErrors.PeftBadConfig($"adapter_config.json is not valid JSON: {e.Message}", file, null, e.BytePositionInLine);
         }
         using (doc)
         {
@@ -267,9 +267,9 @@ internal sealed record PeftConfig
         return list.ToArray();
     }
 
-    private static ShiraException Bad(string file, string message) => ShiraErrors.Create(ShiraErrorCode.PeftBadConfig, message, file);
+    private static ShiraException Bad(string file, string message) => ShiraErrors.PeftBadConfig(message, file);
 
-    private static ShiraException Unsupported(string file, string message) => ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, message, file);
+    private static ShiraException Unsupported(string file, string message) => ShiraErrors.PeftUnsupported(message, file);
 
     /// <summary>Invariant text of a double for metadata.</summary>
     internal static string Text(double d) => d.ToString("R", CultureInfo.InvariantCulture);

@@ -30,8 +30,7 @@ internal readonly record struct PeftKey(string Key, string Module, PeftTensorRol
             foreach (var s in seg)
                 if (s.StartsWith("lora_", StringComparison.Ordinal) || s.StartsWith("shira_", StringComparison.Ordinal) ||
                     s is "vera_lambda_b" or "vera_lambda_d" or "ia3_l" or "hada_w1_a" or "lokr_w1" or "oft_r" or "boft_R")
-                    throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported,
-                        $"tensor '{key}' belongs to an adapter part this converter does not implement ('{s}')", file, key);
+                    throw ShiraErrors.PeftUnsupported($"tensor '{key}' belongs to an adapter part this converter does not implement ('{s}')", file, key);
             // PEFT saves the base weight of a targeted embedding as <module>.base_layer.weight (save_embedding_layers),
             // and a modules_to_save wrapper can leave <module>.original_module.weight: both are the base's own tensor.
             int copyAt = Array.FindIndex(seg, x => x is "base_layer" or "original_module");
@@ -106,5 +105,5 @@ internal readonly record struct PeftKey(string Key, string Module, PeftTensorRol
     }
 
     private static ShiraException Bad(string key, string file) =>
-        ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, $"cannot interpret adapter tensor name '{key}'", file, key);
+        ShiraErrors.PeftBadTensors($"cannot interpret adapter tensor name '{key}'", file, key);
 }

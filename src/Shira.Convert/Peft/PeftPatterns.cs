@@ -21,11 +21,11 @@ internal static class PeftPatterns
         }
         catch (RegexMatchTimeoutException)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadConfig, $"pattern key \"{key}\" takes too long to match \"{module}\"");
+            throw ShiraErrors.PeftBadConfig($"pattern key \"{key}\" takes too long to match \"{module}\"");
         }
         catch (ArgumentException e)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadConfig, $"pattern key \"{key}\" is not a valid regular expression: {e.Message}");
+            throw ShiraErrors.PeftBadConfig($"pattern key \"{key}\" is not a valid regular expression: {e.Message}");
         }
     }
 

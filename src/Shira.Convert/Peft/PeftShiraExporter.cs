@@ -38,7 +38,7 @@ public static class PeftShiraExporter
         using var reader = ShiraReader.Open(shiraPath);
         var tensors = reader.Tensors;
         if (tensors.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, "the adapter has no tensors", shiraPath);
+            throw ShiraErrors.PeftUnsupported("the adapter has no tensors", shiraPath);
 
         // Check everything and choose r before writing anything.
         var shira = new List<ShiraTensorInfo>();
@@ -162,7 +162,7 @@ public static class PeftShiraExporter
     }
 
     private static ShiraException Refuse(string file, string tensor, string message) =>
-        ShiraErrors.Create(ShiraErrorCode.PeftUnsupported, message, file, tensor);
+        ShiraErrors.PeftUnsupported(message, file, tensor);
 
     private static (byte[] Indices, byte[] Weights, long Count) Build(ShiraReader reader, ShiraTensorInfo t, long r)
     {

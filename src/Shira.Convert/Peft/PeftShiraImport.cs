@@ -80,14 +80,13 @@ internal static class PeftShiraImport
         if (baseModel is not null)
         {
             if (!baseModel.TryGetTensor(m.WeightName, out _, out var bi))
-                throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing, $"the adapter targets '{m.WeightName}', which the base does not have", baseModel.Path, m.WeightName);
+                throw ShiraErrors.BaseTensorMissing($"the adapter targets '{m.WeightName}', which the base does not have", baseModel.Path, m.WeightName);
             if (bi.Shape.Count != 2)
-                throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch, $"SHiRA targets a 2-D weight but base '{m.WeightName}' is [{string.Join(", ", bi.Shape)}]", baseModel.Path, m.WeightName);
+                throw ShiraErrors.BaseShapeMismatch($"SHiRA targets a 2-D weight but base '{m.WeightName}' is [{string.Join(", ", bi.Shape)}]", baseModel.Path, m.WeightName);
             rows = bi.Shape[0];
             cols = bi.Shape[1];
             if (maxRow >= rows || maxCol >= cols)
-                throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                    $"index ({maxRow}, {maxCol}) is outside base '{m.WeightName}' [{rows}, {cols}]", baseModel.Path, m.WeightName);
+                throw ShiraErrors.BaseShapeMismatch($"index ({maxRow}, {maxCol}) is outside base '{m.WeightName}' [{rows}, {cols}]", baseModel.Path, m.WeightName);
         }
         else
         {
@@ -95,8 +94,7 @@ internal static class PeftShiraImport
             // out-1 and in-1; when their sum matches, the shape is determined exactly (in ≥ maxCol+1, out ≥ maxRow+1).
             long sum = (maxRow + 1) + (maxCol + 1);
             if (nnz == 0 || cfg.R <= 0 || nnz % cfg.R != 0 || nnz / cfg.R != sum)
-                throw ShiraErrors.Create(ShiraErrorCode.BaseRequired,
-                    $"module '{m.Module}': the weight shape cannot be inferred from the SHiRA indices; pass --base", file.FilePath, iInfo.Name);
+                throw ShiraErrors.BaseRequired($"module '{m.Module}': the weight shape cannot be inferred from the SHiRA indices; pass --base", file.FilePath, iInfo.Name);
             rows = maxRow + 1;
             cols = maxCol + 1;
         }
@@ -177,5 +175,5 @@ internal static class PeftShiraImport
     }
 
     private static ShiraException Bad(SafetensorsFile file, string tensor, string message) =>
-        ShiraErrors.Create(ShiraErrorCode.PeftBadTensors, message, file.FilePath, tensor);
+        ShiraErrors.PeftBadTensors(message, file.FilePath, tensor);
 }

@@ -68,9 +68,9 @@ public static partial class IndexCodec
             if (encoded[i] != 0) ThrowCorrupt($"{name} reserved header byte {i} is not zero", i);
         ulong count = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(8));
         if (count != (ulong)expectedCount)
-            ShiraErrors.Throw(ShiraErrorCode.BadDecodedLength, $"{name} header declares {count} indices, expected {expectedCount}", offset: 8);
+            throw ShiraErrors.BadDecodedLength($"{name} header declares {count} indices, expected {expectedCount}", offset: 8);
         if ((long)count > numel)
-            ShiraErrors.Throw(ShiraErrorCode.BadDecodedLength, $"{name} header declares {count} indices for a tensor of {numel} elements", offset: 8);
+            throw ShiraErrors.BadDecodedLength($"{name} header declares {count} indices for a tensor of {numel} elements", offset: 8);
 
         int blockSize = 1 << log2;
         int blocks = (int)(((long)count + blockSize - 1) >> log2);
@@ -88,11 +88,10 @@ public static partial class IndexCodec
             ulong first = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(at));
             ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(at + 8));
             if (first >= (ulong)numel)
-                ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"{name} block {b} starts at index {first}, not below numel {numel}", offset: at);
+                throw ShiraErrors.IndexOutOfRange($"{name} block {b} starts at index {first}, not below numel {numel}", offset: at);
             // A block of n indices spans at least n positions, so the next block cannot start earlier.
             if (b > 0 && (long)first - prevFirst < blockSize)
-                ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing,
-                    $"{name} block {b} starts at index {first}, less than {blockSize} after block {b - 1} (index {prevFirst})", offset: at);
+                throw ShiraErrors.IndexNotIncreasing($"{name} block {b} starts at index {first}, less than {blockSize} after block {b - 1} (index {prevFirst})", offset: at);
             if (b == 0 ? offset != 0 : offset < (ulong)prevOffset || offset > (ulong)dataLength)
                 ThrowCorrupt($"{name} skip table entry {b} has byte offset {offset} (previous {prevOffset}, data area {dataLength} bytes)", at + 8);
             prevFirst = (long)first;
@@ -158,7 +157,7 @@ public static partial class IndexCodec
     {
         var block = DeltaBlockBytes(encoded, layout, b, out ulong first, out long begin);
         if (first >= (ulong)numel)
-            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"block {b} starts at index {first}, not below numel {numel}", offset: DeltaHeaderSize + SkipEntrySize * b);
+            throw ShiraErrors.IndexOutOfRange($"block {b} starts at index {first}, not below numel {numel}", offset: DeltaHeaderSize + SkipEntrySize * b);
         int position = b << layout.Log2Block;
         int n = DeltaBlockLength(layout, b, count);
         ulong last = tag == BitPackedTag
@@ -173,14 +172,13 @@ public static partial class IndexCodec
         int entry = DeltaHeaderSize + SkipEntrySize * (b + 1);
         ulong next = BinaryPrimitives.ReadUInt64LittleEndian(encoded.Slice(entry));
         if (last >= next)
-            ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing,
-                $"block {b} ends at index {last}, not below block {b + 1}'s first index {next}", offset: entry);
+            throw ShiraErrors.IndexNotIncreasing($"block {b} ends at index {last}, not below block {b + 1}'s first index {next}", offset: entry);
     }
 
     private static void ThrowCorrupt(string message, long offset) =>
-        ShiraErrors.Throw(ShiraErrorCode.IndexEncodingCorrupt, message, offset: offset);
+        throw ShiraErrors.IndexEncodingCorrupt(message, offset: offset);
 
     /// <summary>Reports an index at or past numel found in a block (offset: the byte being decoded).</summary>
     private static void ThrowBlockOutOfRange(long numel, long offset) =>
-        ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"a decoded index is not below numel {numel}", offset: offset);
+        throw ShiraErrors.IndexOutOfRange($"a decoded index is not below numel {numel}", offset: offset);
 }

@@ -22,15 +22,14 @@ public static partial class IndexCodec
     private static void CheckRawLength(ReadOnlySpan<byte> encoded, int count, int width, string name)
     {
         if (encoded.Length != (long)count * width)
-            ShiraErrors.Throw(ShiraErrorCode.BadDecodedLength,
-                $"{name} index bytes are {encoded.Length} long, expected {count} × {width} = {(long)count * width}",
+            throw ShiraErrors.BadDecodedLength($"{name} index bytes are {encoded.Length} long, expected {count} × {width} = {(long)count * width}",
                 offset: Math.Min(encoded.Length, (long)count * width));
     }
 
     private static void CheckRawU32Allowed(long numel)
     {
         if (numel > RawU32MaxNumel)
-            ShiraErrors.Throw(ShiraErrorCode.IndexEncodingCorrupt, $"RawU32 indices cannot address a tensor of {numel} elements (more than 2^32)", offset: 0);
+            throw ShiraErrors.IndexEncodingCorrupt($"RawU32 indices cannot address a tensor of {numel} elements (more than 2^32)", offset: 0);
     }
 
     private static void DecodeRawU32(ReadOnlySpan<byte> encoded, long numel, Span<long> destination)
@@ -153,12 +152,10 @@ public static partial class IndexCodec
     }
 
     private static void ThrowOutOfRange(long position, long value, long numel, long offset) =>
-        ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange,
-            value < 0
+        throw ShiraErrors.IndexOutOfRange(value < 0
                 ? $"index {position} ({(ulong)value}) is not below numel {numel}"
                 : $"index {position} ({value}) is not below numel {numel}", offset: offset);
 
     private static void ThrowNotIncreasing(long position, long value, long prev, long offset) =>
-        ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing,
-            $"index {position} ({value}) is not greater than the one before it ({prev})", offset: offset);
+        throw ShiraErrors.IndexNotIncreasing($"index {position} ({value}) is not greater than the one before it ({prev})", offset: offset);
 }

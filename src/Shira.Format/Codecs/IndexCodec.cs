@@ -152,12 +152,12 @@ public static partial class IndexCodec
         CheckNumel(numel);
         if (indices.IsEmpty) return;
         if (indices[0] < 0)
-            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index 0 is negative ({indices[0]})", null, tensor);
+            throw ShiraErrors.IndexOutOfRange($"index 0 is negative ({indices[0]})", null, tensor);
         int bad = FirstNotIncreasing(indices);
         if (bad >= 0)
-            ShiraErrors.Throw(ShiraErrorCode.IndexNotIncreasing, $"index {bad} ({indices[bad]}) is not greater than index {bad - 1} ({indices[bad - 1]})", null, tensor);
+            throw ShiraErrors.IndexNotIncreasing($"index {bad} ({indices[bad]}) is not greater than index {bad - 1} ({indices[bad - 1]})", null, tensor);
         if (indices[^1] >= numel)
-            ShiraErrors.Throw(ShiraErrorCode.IndexOutOfRange, $"index {indices.Length - 1} ({indices[^1]}) is not below numel {numel}", null, tensor);
+            throw ShiraErrors.IndexOutOfRange($"index {indices.Length - 1} ({indices[^1]}) is not below numel {numel}", null, tensor);
     }
 
     /// <summary>The first position i ≥ 1 with a[i] ≤ a[i-1], or -1.</summary>

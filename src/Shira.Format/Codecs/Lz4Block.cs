@@ -109,5 +109,5 @@ internal static class Lz4Block
     }
 
     private static void Fail(string message, long offset) =>
-        ShiraErrors.Throw(ShiraErrorCode.CodecError, "LZ4 block: " + message, offset: offset);
+        throw ShiraErrors.CodecError("LZ4 block: " + message, offset: offset);
 }

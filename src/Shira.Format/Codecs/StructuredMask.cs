@@ -17,17 +17,17 @@ public static partial class StructuredMask
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Count is < 1 or > 4)
-            ShiraErrors.Throw(ShiraErrorCode.BadShape, $"rank {shape.Count} is not 1–4");
+            throw ShiraErrors.BadShape($"rank {shape.Count} is not 1–4");
         long cols = 1;
         for (int i = 0; i < shape.Count; i++)
         {
-            if (shape[i] < 1) ShiraErrors.Throw(ShiraErrorCode.BadShape, $"dimension {i} is {shape[i]}, not positive");
-            if (i > 0 && cols > long.MaxValue / shape[i]) ShiraErrors.Throw(ShiraErrorCode.BadShape, "the element count overflows");
+            if (shape[i] < 1) throw ShiraErrors.BadShape($"dimension {i} is {shape[i]}, not positive");
+            if (i > 0 && cols > long.MaxValue / shape[i]) throw ShiraErrors.BadShape("the element count overflows");
             if (i > 0) cols *= shape[i];
         }
-        if (shape[0] > long.MaxValue / cols) ShiraErrors.Throw(ShiraErrorCode.BadShape, "the element count overflows");
+        if (shape[0] > long.MaxValue / cols) throw ShiraErrors.BadShape("the element count overflows");
         if (shape.Count == 1)
-            ShiraErrors.Throw(ShiraErrorCode.BadStructuredMask, "a rank-1 tensor cannot have a structured (rows + columns) mask");
+            throw ShiraErrors.BadStructuredMask("a rank-1 tensor cannot have a structured (rows + columns) mask");
         return (shape[0], cols);
     }
 
@@ -46,7 +46,7 @@ public static partial class StructuredMask
     {
         long count = Count(rows, cols, rowList, colList, diagonal);
         if (count != destination.Length)
-            ShiraErrors.Throw(ShiraErrorCode.BadStructuredMask, $"the structured mask has {count} positions, not {destination.Length}");
+            throw ShiraErrors.BadStructuredMask($"the structured mask has {count} positions, not {destination.Length}");
         var sink = new WriteSink(destination);
         Emit(rows, cols, rowList, ToArray(colList), diagonal, ref sink);
     }
@@ -84,7 +84,7 @@ public static partial class StructuredMask
         ArgumentNullException.ThrowIfNull(rowList);
         ArgumentNullException.ThrowIfNull(colList);
         if (rows < 1 || cols < 1 || rows > long.MaxValue / cols)
-            ShiraErrors.Throw(ShiraErrorCode.BadStructuredMask, $"a [{rows}, {cols}] view is not a valid 2-D tensor view");
+            throw ShiraErrors.BadStructuredMask($"a [{rows}, {cols}] view is not a valid 2-D tensor view");
         CheckList(rowList, rows, "row");
         CheckList(colList, cols, "column");
     }
@@ -96,9 +96,9 @@ public static partial class StructuredMask
         {
             long v = list[i];
             if (v < 0 || v >= limit)
-                ShiraErrors.Throw(ShiraErrorCode.BadStructuredMask, $"{what} {v} (entry {i}) is outside 0..{limit - 1}");
+                throw ShiraErrors.BadStructuredMask($"{what} {v} (entry {i}) is outside 0..{limit - 1}");
             if (v <= prev)
-                ShiraErrors.Throw(ShiraErrorCode.BadStructuredMask, $"{what}s are not strictly increasing at entry {i} ({v} after {prev})");
+                throw ShiraErrors.BadStructuredMask($"{what}s are not strictly increasing at entry {i} ({v} after {prev})");
             prev = v;
         }
     }

@@ -57,7 +57,7 @@ public sealed unsafe partial class ShiraReader
             {
                 var s = sections[vs];
                 long? offset = s.Codec == SectionCodec.None ? s.Offset + bad * info.ValueDType.ByteSize() : s.Offset;
-                issues.Add(new ValidationIssue(ShiraErrorCode.NonFiniteValue, $"value {bad} is NaN or infinite", info.Name, offset));
+                issues.Add(ValidationIssue.From(ShiraErrors.NonFiniteValue($"value {bad} is NaN or infinite", null, info.Name, offset)));
             }
         }
         return new ValidationReport(_file, issues);
@@ -103,7 +103,7 @@ public sealed unsafe partial class ShiraReader
         var gap = new ReadOnlySpan<byte>(_base + from, (int)(to - from));
         int i = gap.IndexOfAnyExcept((byte)0);
         if (i >= 0)
-            issues.Add(new ValidationIssue(ShiraErrorCode.NonZeroPadding, $"padding byte at {from + i} is not zero", null, from + i));
+            issues.Add(ValidationIssue.From(ShiraErrors.NonZeroPadding($"padding byte at {from + i} is not zero", null, null, from + i)));
     }
 
     /// <summary>Index of the first NaN or infinity, or -1.</summary>

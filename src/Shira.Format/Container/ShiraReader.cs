@@ -44,8 +44,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
     public static ShiraReader Open(string path, ShiraReaderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var map = MappedFile.Open(path, MemoryMappedFileAccess.Read, ShiraLayout.MinFileSize, length => ShiraErrors.Create(
-            ShiraErrorCode.FileTooSmall, $"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", path));
+        var map = MappedFile.Open(path, MemoryMappedFileAccess.Read, ShiraLayout.MinFileSize, length => ShiraErrors.FileTooSmall($"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", path));
         try
         {
             return new ShiraReader(path, options ?? new ShiraReaderOptions(), map.Pointer, map.Length, map);
@@ -61,8 +60,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
     public static ShiraReader Open(ReadOnlyMemory<byte> bytes, string name = "<memory>", ShiraReaderOptions? options = null)
     {
         if (bytes.Length < ShiraLayout.MinFileSize)
-            throw ShiraErrors.Create(ShiraErrorCode.FileTooSmall,
-                $"{bytes.Length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", name);
+            throw ShiraErrors.FileTooSmall($"{bytes.Length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", name);
         var pin = bytes.Pin();
         try
         {
@@ -86,7 +84,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
         }
         catch (ShiraException e)
         {
-            return new ValidationReport(path, [new ValidationIssue(e.Code, e.Message, e.Tensor, e.Offset)]);
+            return new ValidationReport(path, [ValidationIssue.From(e)]);
         }
     }
 
@@ -204,7 +202,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
         int t = Resolve(tensor);
         var set = _model.IndexSets[_model.TensorIndexSet[t]];
         if (set.Count > Array.MaxLength)
-            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"{set.Count} indices are more than one decode handles", _file, tensor.Name);
+            throw ShiraErrors.LimitExceeded($"{set.Count} indices are more than one decode handles", _file, tensor.Name);
         if (set.Section < 0)
         {
             var all = new long[set.Count];
@@ -296,8 +294,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
         ref readonly var s = ref _model.Sections[index];
         ulong actual = ShiraLayout.Hash(Stored(s));
         if (actual != s.Xxh3)
-            throw ShiraErrors.Create(ShiraErrorCode.SectionChecksum,
-                $"section {index} checksum is {actual:x16}, the manifest says {s.Xxh3:x16}", _file, tensor, s.Offset);
+            throw ShiraErrors.SectionChecksum($"section {index} checksum is {actual:x16}, the manifest says {s.Xxh3:x16}", _file, tensor, s.Offset);
     }
 
     private byte[] DecodeLz4(int index, string? tensor)
@@ -312,7 +309,7 @@ public sealed unsafe partial class ShiraReader : IDisposable
         }
         catch (ShiraException e)
         {
-            throw new ShiraException(e.Code, $"section {index}: {e.Message}", _file, tensor, s.Offset + (e.Offset ?? 0), e);
+            throw ShiraErrors.Relocate(e, _file, tensor, s.Offset + (e.Offset ?? 0), $"section {index}");
         }
         return output;
     }
@@ -321,59 +318,54 @@ public sealed unsafe partial class ShiraReader : IDisposable
     {
         ref readonly var s = ref _model.Sections[section];
         long? offset = s.Codec == SectionCodec.None && e.Offset is { } rel ? s.Offset + rel : s.Offset;
-        return new ShiraException(e.Code, e.Message, _file, tensor, offset, e);
+        return ShiraErrors.Relocate(e, _file, tensor, offset);
     }
 
     /// <summary>Checks header, trailer and manifest (spec §4–§7) touching only those bytes.</summary>
     private static ManifestModel ReadStructure(byte* p, long length, string file, ShiraReaderOptions options)
     {
         if (length < ShiraLayout.MinFileSize)
-            throw ShiraErrors.Create(ShiraErrorCode.FileTooSmall,
-                $"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", file);
+            throw ShiraErrors.FileTooSmall($"{length} bytes is shorter than the smallest container ({ShiraLayout.MinFileSize} bytes)", file);
         var header = new ReadOnlySpan<byte>(p, ShiraLayout.HeaderSize);
         if (!header[..8].SequenceEqual(ShiraLayout.HeaderMagic))
-            throw ShiraErrors.Create(ShiraErrorCode.BadMagic, "not a .shira file (bad magic)", file, null, 0);
+            throw ShiraErrors.BadMagic("the file does not start with the .shira magic (not a .shira file)", file, null, 0);
         int major = BinaryPrimitives.ReadUInt16LittleEndian(header[ShiraLayout.HeaderMajorAt..]);
         int minor = BinaryPrimitives.ReadUInt16LittleEndian(header[ShiraLayout.HeaderMinorAt..]);
         if (major != ShiraLayout.Major)
-            throw ShiraErrors.Create(ShiraErrorCode.UnsupportedVersion,
-                $"format version {major}.{minor} is not supported (this reader knows major {ShiraLayout.Major})", file, null, ShiraLayout.HeaderMajorAt);
+            throw ShiraErrors.UnsupportedVersion($"format version {major}.{minor} is not supported (this reader knows major {ShiraLayout.Major})", file, null, ShiraLayout.HeaderMajorAt);
         if (BinaryPrimitives.ReadUInt32LittleEndian(header[ShiraLayout.HeaderFlagsAt..]) != 0)
-            throw ShiraErrors.Create(ShiraErrorCode.ReservedNotZero, "reserved header flags are not zero", file, null, ShiraLayout.HeaderFlagsAt);
+            throw ShiraErrors.ReservedNotZero("reserved header flags are not zero", file, null, ShiraLayout.HeaderFlagsAt);
 
         long tAt = length - ShiraLayout.TrailerSize;
         var t = new ReadOnlySpan<byte>(p + tAt, ShiraLayout.TrailerSize);
         if (!t[ShiraLayout.TrailerMagicAt..].SequenceEqual(ShiraLayout.TrailerMagic))
-            throw ShiraErrors.Create(ShiraErrorCode.BadTrailer, "the trailer magic is missing (truncated or not a .shira file)", file, null, tAt + ShiraLayout.TrailerMagicAt);
+            throw ShiraErrors.BadTrailer("the trailer magic is missing (truncated or not a .shira file)", file, null, tAt + ShiraLayout.TrailerMagicAt);
         ulong trailerHash = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerHashAt..]);
         if (trailerHash != ShiraLayout.Hash(t[..ShiraLayout.TrailerHashAt]))
-            throw ShiraErrors.Create(ShiraErrorCode.BadTrailer, "the trailer checksum does not match", file, null, tAt + ShiraLayout.TrailerHashAt);
+            throw ShiraErrors.BadTrailer("the trailer checksum does not match", file, null, tAt + ShiraLayout.TrailerHashAt);
         int tMajor = BinaryPrimitives.ReadUInt16LittleEndian(t[ShiraLayout.TrailerMajorAt..]);
         int tMinor = BinaryPrimitives.ReadUInt16LittleEndian(t[ShiraLayout.TrailerMinorAt..]);
         if (tMajor != major || tMinor != minor)
-            throw ShiraErrors.Create(ShiraErrorCode.VersionMismatch,
-                $"the header says version {major}.{minor}, the trailer {tMajor}.{tMinor}", file, null, tAt + ShiraLayout.TrailerMajorAt);
+            throw ShiraErrors.VersionMismatch($"the header says version {major}.{minor}, the trailer {tMajor}.{tMinor}", file, null, tAt + ShiraLayout.TrailerMajorAt);
         if (BinaryPrimitives.ReadUInt32LittleEndian(t[ShiraLayout.TrailerFlagsAt..]) != 0 ||
             BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerReservedAt..]) != 0)
-            throw ShiraErrors.Create(ShiraErrorCode.ReservedNotZero, "reserved trailer fields are not zero", file, null, tAt + ShiraLayout.TrailerFlagsAt);
+            throw ShiraErrors.ReservedNotZero("reserved trailer fields are not zero", file, null, tAt + ShiraLayout.TrailerFlagsAt);
         ulong fileLength = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerFileLengthAt..]);
         if (fileLength != (ulong)length)
-            throw ShiraErrors.Create(ShiraErrorCode.LengthMismatch, $"the trailer records {fileLength} bytes but the file has {length}", file, null, tAt + ShiraLayout.TrailerFileLengthAt);
+            throw ShiraErrors.LengthMismatch($"the trailer records {fileLength} bytes but the file has {length}", file, null, tAt + ShiraLayout.TrailerFileLengthAt);
 
         ulong mOffset = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerManifestOffsetAt..]);
         ulong mLength = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerManifestLengthAt..]);
         if (mLength > (ulong)options.MaxManifestBytes)
-            throw ShiraErrors.Create(ShiraErrorCode.ManifestTooLarge,
-                $"the manifest is {mLength} bytes; the limit is {options.MaxManifestBytes}", file, null, tAt + ShiraLayout.TrailerManifestLengthAt);
+            throw ShiraErrors.ManifestTooLarge($"the manifest is {mLength} bytes; the limit is {options.MaxManifestBytes}", file, null, tAt + ShiraLayout.TrailerManifestLengthAt);
         if (mLength == 0 || mOffset < ShiraLayout.Alignment || mOffset % ShiraLayout.Alignment != 0 || mOffset > (ulong)tAt ||
             (ulong)tAt - mOffset != mLength)
-            throw ShiraErrors.Create(ShiraErrorCode.ManifestOutOfBounds,
-                $"the manifest [{mOffset}, +{mLength}) must be non-empty, start at a multiple of 64 and end where the trailer begins ({tAt})",
+            throw ShiraErrors.ManifestOutOfBounds($"the manifest [{mOffset}, +{mLength}) must be non-empty, start at a multiple of 64 and end where the trailer begins ({tAt})",
                 file, null, tAt + ShiraLayout.TrailerManifestOffsetAt);
         var manifest = new ReadOnlySpan<byte>(p + (long)mOffset, (int)mLength);
         ulong mHash = BinaryPrimitives.ReadUInt64LittleEndian(t[ShiraLayout.TrailerManifestHashAt..]);
         if (ShiraLayout.Hash(manifest) != mHash)
-            throw ShiraErrors.Create(ShiraErrorCode.ManifestChecksum, "the manifest checksum does not match", file, null, (long)mOffset);
+            throw ShiraErrors.ManifestChecksum("the manifest checksum does not match", file, null, (long)mOffset);
         return ManifestReader.Read(manifest, (long)mOffset, major, minor, options, file);
     }
 

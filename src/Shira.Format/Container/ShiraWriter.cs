@@ -58,7 +58,7 @@ public sealed partial class ShiraWriter : IDisposable
             throw Usage($"{values.Length} values for {indices.Length} indices", spec.Name);
         for (int i = 0; i < values.Length; i++)
             if (!float.IsFinite(values[i]))
-                throw ShiraErrors.Create(ShiraErrorCode.NonFiniteValue, $"value {i} is NaN or infinite", null, spec.Name);
+                throw ShiraErrors.NonFiniteValue($"value {i} is NaN or infinite", null, spec.Name);
         var type = CheckType(spec);
         var bytes = new byte[checked(values.Length * type.ByteSize())];
         FloatSpans.FromSingle(values, type, bytes);
@@ -190,23 +190,22 @@ public sealed partial class ShiraWriter : IDisposable
         if (_lastName is not null)
         {
             int c = Utf8Order.Instance.Compare(_lastName, name);
-            if (c == 0) throw ShiraErrors.Create(ShiraErrorCode.DuplicateTensor, $"tensor '{name}' was already added", null, name);
+            if (c == 0) throw ShiraErrors.DuplicateTensor($"tensor '{name}' was already added", null, name);
             if (c > 0) throw Usage($"tensors must be added in ascending name order: '{name}' comes before '{_lastName}'", name);
         }
         var (shape, numel) = CheckShape(spec);
         if (!Enum.IsDefined(spec.BaseDType)) throw Usage($"invalid base dtype {spec.BaseDType}", name);
         if (!Enum.IsDefined(spec.Semantics)) throw Usage($"invalid semantics {spec.Semantics}", name);
-        if (!float.IsFinite(spec.Scale)) throw ShiraErrors.Create(ShiraErrorCode.NonFiniteValue, "the scale is not finite", null, name);
+        if (!float.IsFinite(spec.Scale)) throw ShiraErrors.NonFiniteValue("the scale is not finite", null, name);
         if (spec.Semantics == Semantics.Replace && BitConverter.SingleToUInt32Bits(spec.Scale) != BitConverter.SingleToUInt32Bits(1f))
             throw Usage("a replace entry must have scale 1", name);
         if (!Enum.IsDefined(spec.IndexEncoding)) throw Usage($"invalid index encoding {spec.IndexEncoding}", name);
         if (indices.Length > ManifestLimits.MaxNnz)
-            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"{indices.Length} nonzeros exceed {ManifestLimits.MaxNnz}", null, name);
+            throw ShiraErrors.LimitExceeded($"{indices.Length} nonzeros exceed {ManifestLimits.MaxNnz}", null, name);
         CheckIndices(indices, numel, name);
         long bad = ShiraReader.FirstNonFinite(values, spec.ValueDType);
         if (bad >= 0)
-            throw ShiraErrors.Create(ShiraErrorCode.NonFiniteValue,
-                $"value {bad} is NaN or infinite as {spec.ValueDType} (out of range when narrowed?)", null, name);
+            throw ShiraErrors.NonFiniteValue($"value {bad} is NaN or infinite as {spec.ValueDType} (out of range when narrowed?)", null, name);
         var mask = spec.Mask ?? new MaskInfo();
         CheckMask(mask, shape[0], numel / shape[0], name);
 
@@ -232,16 +231,16 @@ public sealed partial class ShiraWriter : IDisposable
 
     private static (long[] Shape, long Numel) CheckShape(TensorSpec spec)
     {
-        var dims = spec.Shape ?? throw ShiraErrors.Create(ShiraErrorCode.BadShape, "the shape is null", null, spec.Name);
+        var dims = spec.Shape ?? throw ShiraErrors.BadShape("the shape is null", null, spec.Name);
         if (dims.Count < ManifestLimits.MinRank || dims.Count > ManifestLimits.MaxRank)
-            throw ShiraErrors.Create(ShiraErrorCode.BadShape, $"rank {dims.Count} is not in [1, 4]", null, spec.Name);
+            throw ShiraErrors.BadShape($"rank {dims.Count} is not in [1, 4]", null, spec.Name);
         var shape = dims.ToArray();
         long numel = 1;
         foreach (var d in shape)
         {
-            if (d < 1) throw ShiraErrors.Create(ShiraErrorCode.BadShape, $"dimension {d} is not positive", null, spec.Name);
+            if (d < 1) throw ShiraErrors.BadShape($"dimension {d} is not positive", null, spec.Name);
             if (!ManifestReader.TryMultiply(numel, d, out numel))
-                throw ShiraErrors.Create(ShiraErrorCode.BadShape, "the element count overflows 2^63-1", null, spec.Name);
+                throw ShiraErrors.BadShape("the element count overflows 2^63-1", null, spec.Name);
         }
         return (shape, numel);
     }
@@ -249,7 +248,7 @@ public sealed partial class ShiraWriter : IDisposable
     private static void CheckIndices(ReadOnlySpan<long> indices, long numel, string name)
     {
         if (indices.Length > numel)
-            throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"{indices.Length} indices for {numel} elements", null, name);
+            throw ShiraErrors.NnzExceedsNumel($"{indices.Length} indices for {numel} elements", null, name);
         // The one check of a tensor's indices on the write path: the codec calls below trust it.
         IndexCodec.ValidateInput(indices, numel, name);
     }
@@ -268,8 +267,7 @@ public sealed partial class ShiraWriter : IDisposable
     {
         for (int i = 0; i < list.Count; i++)
             if (list[i] < 0 || list[i] >= bound || (i > 0 && list[i] <= list[i - 1]))
-                throw ShiraErrors.Create(ShiraErrorCode.BadStructuredMask,
-                    $"{what} must be strictly increasing and below {bound} (entry {i} = {list[i]})", null, name);
+                throw ShiraErrors.BadStructuredMask($"{what} must be strictly increasing and below {bound} (entry {i} = {list[i]})", null, name);
     }
 
     private static ShiraWriterOptions CheckOptions(ShiraWriterOptions options)
@@ -298,7 +296,7 @@ public sealed partial class ShiraWriter : IDisposable
             });
         }
         if (spec.IndexEncoding == IndexEncoding.Structured)
-            throw ShiraErrors.Create(ShiraErrorCode.BadStructuredMask, shape.Length < 2
+            throw ShiraErrors.BadStructuredMask(shape.Length < 2
                 ? "a rank-1 tensor cannot use a structured index set"
                 : "the indices are not the union of the mask's rows, columns and diagonal", null, name);
         bool forced = spec.IndexEncoding == IndexEncoding.Auto && _options.IndexEncoding != IndexEncoding.Auto;
@@ -310,7 +308,7 @@ public sealed partial class ShiraWriter : IDisposable
             throw Usage($"raw u32 indices cannot address {numel} elements", name);
         byte[] encoded = IndexCodec.EncodeValidated(encoding, indices, numel);
         if (encoded.LongLength > ManifestLimits.MaxSectionBytes)
-            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"the encoded indices exceed {ManifestLimits.MaxSectionBytes} bytes", null, name);
+            throw ShiraErrors.LimitExceeded($"the encoded indices exceed {ManifestLimits.MaxSectionBytes} bytes", null, name);
         var k = IndexSetKey.Stream(numel, encoding, indices.Length, encoded);
         if (_options.DeduplicateIndexSets && _sets.TryGetValue(k, out int shared)) return shared;
         // Raw indices asked for by the options are meant to be used in place: not compressed.

@@ -1,20 +1,19 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace Shira.Format;
 
-/// <summary>Throw helpers that keep hot paths small and messages consistent.</summary>
-public static class ShiraErrors
+/// <summary>
+/// The only way to make a <see cref="ShiraException"/>: one factory per <see cref="ShiraErrorCode"/>, named after it,
+/// whose message is the code's fixed lead phrase followed by the site's specifics (<c>bad shape: rank 5 is not in
+/// [1, 4]</c>), so the same code always reads the same way. Grouped by area in the <c>ShiraErrors.*.cs</c> partials.
+/// A wrong call (an argument no file could have produced) is an <see cref="ArgumentException"/> instead.
+/// </summary>
+public static partial class ShiraErrors
 {
-    /// <summary>Throws a <see cref="ShiraException"/>.</summary>
-    [DoesNotReturn]
-    public static void Throw(ShiraErrorCode code, string message, string? file = null, string? tensor = null, long? offset = null)
-        => throw new ShiraException(code, message, file, tensor, offset);
+    private static ShiraException Create(ShiraErrorCode code, string lead, string detail, string? file, string? tensor, long? offset) =>
+        new(code, lead + ": " + detail, file, tensor, offset);
 
-    /// <summary>Creates (does not throw) a <see cref="ShiraException"/>, for <c>throw ShiraErrors.Create(...)</c>.</summary>
-    public static ShiraException Create(ShiraErrorCode code, string message, string? file = null, string? tensor = null, long? offset = null)
-        => new(code, message, file, tensor, offset);
-
-    /// <summary>Wraps an I/O failure on <paramref name="file"/>.</summary>
-    public static ShiraException Io(string file, Exception inner)
-        => new(ShiraErrorCode.IoError, $"cannot access '{file}': {inner.Message}", file, null, null, inner);
+    /// <summary>The same error found inside a part (a section, the manifest, a decoded block) reported at its place in
+    /// the file: same code and message (with <paramref name="where"/> appended), <paramref name="file"/> and
+    /// <paramref name="offset"/> filled in, and the original kept as the inner exception.</summary>
+    internal static ShiraException Relocate(ShiraException e, string? file, string? tensor, long? offset, string? where = null) =>
+        new(e.Code, where is null ? e.Message : $"{e.Message} (in {where})", file, tensor, offset, e);
 }

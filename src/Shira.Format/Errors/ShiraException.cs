@@ -8,8 +8,8 @@ namespace Shira.Format;
 /// </summary>
 public sealed class ShiraException : Exception
 {
-    /// <summary>Creates an exception; prefer the named factories in <see cref="ShiraErrors"/>.</summary>
-    public ShiraException(ShiraErrorCode code, string message, string? file = null, string? tensor = null,
+    // Internal: the factories in ShiraErrors (one per code) are the only way to make one, so messages cannot drift.
+    internal ShiraException(ShiraErrorCode code, string message, string? file = null, string? tensor = null,
         long? offset = null, Exception? inner = null)
         : base(message, inner)
     {
@@ -46,12 +46,16 @@ public sealed class ShiraException : Exception
     }
 
     /// <summary>One line for users: code, location, message.</summary>
-    public override string ToString()
+    public override string ToString() => FormatLine(Code, Message, FilePath, Tensor, Offset);
+
+    /// <summary>The one-line form of <see cref="ToString"/> for an error reported without an exception (a validation
+    /// issue, a command-line error): <c>SHIRA-E3003 [file, tensor 'x', offset 64]: message</c>.</summary>
+    public static string FormatLine(ShiraErrorCode code, string message, string? file = null, string? tensor = null, long? offset = null)
     {
         var where = new List<string>(3);
-        if (FilePath is not null) where.Add(FilePath);
-        if (Tensor is not null) where.Add("tensor '" + Tensor + "'");
-        if (Offset is not null) where.Add("offset " + Offset.Value.ToString(CultureInfo.InvariantCulture));
-        return where.Count == 0 ? $"{CodeString}: {Message}" : $"{CodeString} [{string.Join(", ", where)}]: {Message}";
+        if (file is not null) where.Add(file);
+        if (tensor is not null) where.Add("tensor '" + tensor + "'");
+        if (offset is not null) where.Add("offset " + offset.Value.ToString(CultureInfo.InvariantCulture));
+        return where.Count == 0 ? $"{FormatCode(code)}: {message}" : $"{FormatCode(code)} [{string.Join(", ", where)}]: {message}";
     }
 }

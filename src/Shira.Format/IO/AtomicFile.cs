@@ -31,7 +31,7 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
         DeleteStale(full);
         InFlight[temp] = 0;
@@ -48,7 +48,7 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
         finally
         {

@@ -75,7 +75,7 @@ internal sealed unsafe class MappedFile : IDisposable
             m._view = m._map.CreateViewAccessor(0, 0, access);
             // Capacity is only a sanity check (it is page-rounded): a file truncated between stat and map is refused.
             if (m._view.Capacity < length)
-                throw ShiraErrors.Create(ShiraErrorCode.IoError, "the file changed while it was being opened", path);
+                throw ShiraErrors.IoError(path, "the file changed while it was being opened");
             byte* p = null;
             m._view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             m._pointer = p + m._view.PointerOffset;
@@ -85,7 +85,7 @@ internal sealed unsafe class MappedFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
         finally
         {
@@ -103,7 +103,7 @@ internal sealed unsafe class MappedFile : IDisposable
             _view.Flush();
             _stream.Flush(flushToDisk: true);
         }
-        catch (IOException e) { throw ShiraErrors.Io(FilePath, e); }
+        catch (IOException e) { throw ShiraErrors.IoError(FilePath, e.Message, e); }
     }
 
     /// <summary>Unmaps; spans handed out before die with the map.</summary>

@@ -14,10 +14,10 @@ public static partial class RegularFile
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
-            throw ShiraErrors.Create(ShiraErrorCode.NotRegularFile, $"'{path}' is a directory, not a file", path);
+            throw ShiraErrors.NotRegularFile($"'{path}' is a directory, not a file", path);
         string? kind = Kind(path);
         if (kind is not null)
-            throw ShiraErrors.Create(ShiraErrorCode.NotRegularFile, $"'{path}' is a {kind}, not a regular file", path);
+            throw ShiraErrors.NotRegularFile($"'{path}' is a {kind}, not a regular file", path);
     }
 
     /// <summary>The kind of a non-regular, non-directory file ("FIFO", "socket", ...), or null (regular, missing,

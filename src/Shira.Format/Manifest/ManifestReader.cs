@@ -29,8 +29,9 @@ internal sealed class ManifestReader
         return r.Validate(m, manifestOffset, bytes.Length, major, minor, options);
     }
 
-    private ShiraException Error(ShiraErrorCode code, string message, string? tensor = null) =>
-        new(code, message, _file, tensor, _manifestOffset);
+    // Every manifest error is reported at the manifest's offset in the file.
+    private ShiraException Error(Func<string, string?, string?, long?, ShiraException> factory, string message, string? tensor = null) =>
+        factory(message, _file, tensor, _manifestOffset);
 
     /// <summary>§12.1 step 6: the wire-format check (ManifestMalformed), the parse, then for a minor this reader
     /// knows the canonical-encoding check (NotCanonical).</summary>
@@ -43,7 +44,7 @@ internal sealed class ManifestReader
         }
         catch (ShiraException e)
         {
-            throw new ShiraException(e.Code, e.Message, _file, null, _manifestOffset + (e.Offset ?? 0));
+            throw ShiraErrors.Relocate(e, _file, null, _manifestOffset + (e.Offset ?? 0));
         }
         // Copy once: the manifest is bounded by MaxManifestBytes and by the file, both checked by the caller.
         byte[] copy = bytes.ToArray();
@@ -58,21 +59,21 @@ internal sealed class ManifestReader
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw Error(ShiraErrorCode.ManifestMalformed, "the manifest is not a valid protobuf message: " + e.Message);
+            throw Error(ShiraErrors.ManifestMalformed, "the manifest is not a valid protobuf message: " + e.Message);
         }
         if (minor <= ShiraLayout.Minor)
         {
             byte[] again = m.ToByteArray();
             if (!again.AsSpan().SequenceEqual(copy))
-                throw Error(ShiraErrorCode.NotCanonical,
+                throw Error(ShiraErrors.NotCanonical,
                     "the manifest is not in canonical protobuf encoding (field order, packing, default values, duplicate or unknown fields)");
             if (findings.FirstEmptyMessage >= 0)
-                throw new ShiraException(ShiraErrorCode.NotCanonical,
+                throw ShiraErrors.NotCanonical(
                     "the manifest writes a sub-message with no fields; an empty message is written by omitting it", _file, null,
                     _manifestOffset + findings.FirstEmptyMessage);
             foreach (var t in m.Tensors)
                 if (t.Mask is { DensityBits: NegativeZeroBits })
-                    throw Error(ShiraErrorCode.NotCanonical, "the mask density is -0.0; density 0 is written as +0.0 (the field omitted)", t.Name);
+                    throw Error(ShiraErrors.NotCanonical, "the mask density is -0.0; density 0 is written as +0.0 (the field omitted)", t.Name);
         }
         return m;
     }
@@ -83,15 +84,15 @@ internal sealed class ManifestReader
         ShiraReaderOptions options)
     {
         if (m.FormatMajor != (uint)major || m.FormatMinor != (uint)minor)
-            throw Error(ShiraErrorCode.VersionMismatch,
+            throw Error(ShiraErrors.VersionMismatch,
                 $"manifest version {m.FormatMajor}.{m.FormatMinor} differs from the trailer's {major}.{minor}");
         if (m.Tensors.Count > options.MaxTensors)
-            throw Error(ShiraErrorCode.LimitExceeded, $"{m.Tensors.Count} tensors exceed the limit of {options.MaxTensors}");
+            throw Error(ShiraErrors.LimitExceeded, $"{m.Tensors.Count} tensors exceed the limit of {options.MaxTensors}");
         // Every section and index set must be referenced, so their counts are bounded by the tensor count.
         if ((long)m.Sections.Count > 2L * m.Tensors.Count)
-            throw Error(ShiraErrorCode.BadReference, $"{m.Sections.Count} sections for {m.Tensors.Count} tensors: some are not referenced");
+            throw Error(ShiraErrors.BadReference, $"{m.Sections.Count} sections for {m.Tensors.Count} tensors: some are not referenced");
         if (m.IndexSets.Count > m.Tensors.Count)
-            throw Error(ShiraErrorCode.BadReference, $"{m.IndexSets.Count} index sets for {m.Tensors.Count} tensors: some are not referenced");
+            throw Error(ShiraErrors.BadReference, $"{m.IndexSets.Count} index sets for {m.Tensors.Count} tensors: some are not referenced");
 
         var metadata = ReadMetadata(m.Adapter ?? new P.Adapter());
         var sections = ReadSections(m, manifestOffset);
@@ -119,16 +120,16 @@ internal sealed class ManifestReader
         {
             var b = a.BaseFingerprint[i];
             if (i > 0 && Utf8Order.Instance.Compare(a.BaseFingerprint[i - 1].Name, b.Name) >= 0)
-                throw Error(ShiraErrorCode.NotCanonical, $"base fingerprint entry '{b.Name}' is not in ascending name order or is repeated");
+                throw Error(ShiraErrors.NotCanonical, $"base fingerprint entry '{b.Name}' is not in ascending name order or is repeated");
             if (!DTypes.TryParse(b.Dtype, out var dtype))
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"base fingerprint entry '{b.Name}' has unknown dtype '{b.Dtype}'");
+                throw Error(ShiraErrors.ManifestInvalidField, $"base fingerprint entry '{b.Name}' has unknown dtype '{b.Dtype}'");
             if (b.Shape.Count > ManifestLimits.MaxFingerprintRank)
-                throw Error(ShiraErrorCode.LimitExceeded, $"base fingerprint entry '{b.Name}' has rank {b.Shape.Count} > {ManifestLimits.MaxFingerprintRank}");
+                throw Error(ShiraErrors.LimitExceeded, $"base fingerprint entry '{b.Name}' has rank {b.Shape.Count} > {ManifestLimits.MaxFingerprintRank}");
             var shape = new long[b.Shape.Count];
             for (int d = 0; d < shape.Length; d++)
             {
                 if (b.Shape[d] > long.MaxValue)
-                    throw Error(ShiraErrorCode.ManifestInvalidField, $"base fingerprint entry '{b.Name}' has a dimension above 2^63-1");
+                    throw Error(ShiraErrors.ManifestInvalidField, $"base fingerprint entry '{b.Name}' has a dimension above 2^63-1");
                 shape[d] = (long)b.Shape[d];
             }
             fingerprint[i] = new BaseTensorFingerprint(b.Name, shape, dtype, b.HasContentHash ? b.ContentHash : null);
@@ -152,7 +153,7 @@ internal sealed class ManifestReader
         for (int i = 0; i < pairs.Count; i++)
         {
             if (i > 0 && Utf8Order.Instance.Compare(pairs[i - 1].Key, pairs[i].Key) >= 0)
-                throw Error(ShiraErrorCode.NotCanonical, $"{what} key '{pairs[i].Key}' is not in ascending order or is repeated");
+                throw Error(ShiraErrors.NotCanonical, $"{what} key '{pairs[i].Key}' is not in ascending order or is repeated");
             d[pairs[i].Key] = pairs[i].Value;
         }
         return d;
@@ -167,39 +168,39 @@ internal sealed class ManifestReader
             var s = m.Sections[i];
             string where = $"section {i}";
             if (!ProtoMapping.IsDefined(s.Kind))
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"{where} has an invalid kind ({(int)s.Kind})");
+                throw Error(ShiraErrors.ManifestInvalidField, $"{where} has an invalid kind ({(int)s.Kind})");
             if (!ProtoMapping.IsDefined(s.Codec))
-                throw Error(ShiraErrorCode.CodecError, $"{where} has an unknown codec ({(int)s.Codec})");
+                throw Error(ShiraErrors.CodecError, $"{where} has an unknown codec ({(int)s.Codec})");
             if (s.StoredLength > ManifestLimits.MaxSectionBytes || s.DecodedLength > ManifestLimits.MaxSectionBytes)
-                throw Error(ShiraErrorCode.LimitExceeded, $"{where} is longer than {ManifestLimits.MaxSectionBytes} bytes");
+                throw Error(ShiraErrors.LimitExceeded, $"{where} is longer than {ManifestLimits.MaxSectionBytes} bytes");
             // Both operands are now below 2^63, so the sum cannot overflow an unsigned comparison.
             if (s.Offset > (ulong)manifestOffset || s.Offset + s.StoredLength > (ulong)manifestOffset)
-                throw Error(ShiraErrorCode.SectionOutOfBounds,
+                throw Error(ShiraErrors.SectionOutOfBounds,
                     $"{where} [{s.Offset}, +{s.StoredLength}) lies outside the data area [16, {manifestOffset})");
             long offset = (long)s.Offset, stored = (long)s.StoredLength, decoded = (long)s.DecodedLength;
             long expected = ShiraLayout.Align(end);
             if (offset % ShiraLayout.Alignment != 0)
-                throw Error(ShiraErrorCode.SectionOverlapOrMisaligned, $"{where} offset {offset} is not a multiple of 64");
+                throw Error(ShiraErrors.SectionOverlapOrMisaligned, $"{where} offset {offset} is not a multiple of 64");
             if (offset < expected)
-                throw Error(ShiraErrorCode.SectionOverlapOrMisaligned,
+                throw Error(ShiraErrors.SectionOverlapOrMisaligned,
                     $"{where} at {offset} overlaps the previous region ending at {end} (or sections are not in ascending order)");
             if (offset > expected)
-                throw Error(ShiraErrorCode.UnaccountedBytes, $"{where} at {offset} leaves a gap after {end}; it must start at {expected}");
+                throw Error(ShiraErrors.UnaccountedBytes, $"{where} at {offset} leaves a gap after {end}; it must start at {expected}");
             var codec = ProtoMapping.ToModel(s.Codec);
             if (codec == SectionCodec.None && decoded != stored)
-                throw Error(ShiraErrorCode.BadDecodedLength, $"{where} is uncompressed but declares decoded length {decoded} != stored length {stored}");
+                throw Error(ShiraErrors.BadDecodedLength, $"{where} is uncompressed but declares decoded length {decoded} != stored length {stored}");
             if (codec == SectionCodec.Lz4Block)
             {
                 if (stored >= decoded)
-                    throw Error(ShiraErrorCode.NotCanonical, $"{where} is LZ4-compressed but not smaller than its decoded length");
+                    throw Error(ShiraErrors.NotCanonical, $"{where} is LZ4-compressed but not smaller than its decoded length");
                 if (decoded > (long)ManifestLimits.MaxLz4Ratio * stored)
-                    throw Error(ShiraErrorCode.BadDecodedLength, $"{where} declares decoded length {decoded}, more than LZ4 can expand {stored} bytes to");
+                    throw Error(ShiraErrors.BadDecodedLength, $"{where} declares decoded length {decoded}, more than LZ4 can expand {stored} bytes to");
             }
             result[i] = new SectionEntry(offset, stored, codec, decoded, s.Xxh3, (SectionKind)(int)s.Kind);
             end = offset + stored;
         }
         if (ShiraLayout.Align(end) != manifestOffset)
-            throw Error(ShiraErrorCode.UnaccountedBytes,
+            throw Error(ShiraErrors.UnaccountedBytes,
                 $"the manifest starts at {manifestOffset}, but the data area ends at {end} (expected the manifest at {ShiraLayout.Align(end)})");
         return result;
     }
@@ -218,36 +219,36 @@ internal sealed class ManifestReader
             string where = $"index set {i}";
             string? tensor = first[i] >= 0 ? m.Tensors[first[i]].Name : null;
             if (!ProtoMapping.IsDefined(s.Encoding))
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"{where} has an invalid encoding ({(int)s.Encoding})", tensor);
+                throw Error(ShiraErrors.ManifestInvalidField, $"{where} has an invalid encoding ({(int)s.Encoding})", tensor);
             if (s.Numel == 0 || s.Numel > long.MaxValue)
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"{where} has numel {s.Numel} outside [1, 2^63-1]", tensor);
+                throw Error(ShiraErrors.ManifestInvalidField, $"{where} has numel {s.Numel} outside [1, 2^63-1]", tensor);
             if (s.Count > s.Numel)
-                throw Error(ShiraErrorCode.NnzExceedsNumel, $"{where} has {s.Count} positions but numel is {s.Numel}", tensor);
+                throw Error(ShiraErrors.NnzExceedsNumel, $"{where} has {s.Count} positions but numel is {s.Numel}", tensor);
             if (s.Count > ManifestLimits.MaxNnz)
-                throw Error(ShiraErrorCode.LimitExceeded, $"{where} has {s.Count} positions, above {ManifestLimits.MaxNnz}", tensor);
+                throw Error(ShiraErrors.LimitExceeded, $"{where} has {s.Count} positions, above {ManifestLimits.MaxNnz}", tensor);
             var encoding = ProtoMapping.ToModel(s.Encoding);
             long count = (long)s.Count, numel = (long)s.Numel;
             if (encoding == IndexEncoding.Structured)
             {
                 if (s.HasSection)
-                    throw Error(ShiraErrorCode.BadReference, $"{where} is structured but refers to a section", tensor);
+                    throw Error(ShiraErrors.BadReference, $"{where} is structured but refers to a section", tensor);
                 if (s.Structured is null)
-                    throw Error(ShiraErrorCode.BadStructuredMask, $"{where} is structured but has no structured parameters", tensor);
+                    throw Error(ShiraErrors.BadStructuredMask, $"{where} is structured but has no structured parameters", tensor);
                 result[i] = ReadStructured(s.Structured, count, numel, first[i], where, tensor);
                 continue;
             }
             if (s.Structured is not null)
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"{where} has structured parameters but encoding {encoding}", tensor);
+                throw Error(ShiraErrors.ManifestInvalidField, $"{where} has structured parameters but encoding {encoding}", tensor);
             if (!s.HasSection || s.Section >= (uint)sections.Length)
-                throw Error(ShiraErrorCode.BadReference, $"{where} refers to section {(s.HasSection ? s.Section.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(none)")}, which does not exist", tensor);
+                throw Error(ShiraErrors.BadReference, $"{where} refers to section {(s.HasSection ? s.Section.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(none)")}, which does not exist", tensor);
             var sec = sections[s.Section];
             if (sec.Kind != SectionKind.Index)
-                throw Error(ShiraErrorCode.BadReference, $"{where} refers to section {s.Section}, which holds values", tensor);
+                throw Error(ShiraErrors.BadReference, $"{where} refers to section {s.Section}, which holds values", tensor);
             if (encoding == IndexEncoding.RawU32 && numel > IndexCodec.RawU32MaxNumel)
-                throw Error(ShiraErrorCode.IndexEncodingCorrupt, $"{where} is raw u32 but numel {numel} exceeds 2^32", tensor);
+                throw Error(ShiraErrors.IndexEncodingCorrupt, $"{where} is raw u32 but numel {numel} exceeds 2^32", tensor);
             var (min, max) = IndexSectionBounds(encoding, count);
             if (sec.DecodedLength < min || sec.DecodedLength > max)
-                throw Error(ShiraErrorCode.BadDecodedLength,
+                throw Error(ShiraErrors.BadDecodedLength,
                     $"{where} ({encoding}, {count} positions) declares {sec.DecodedLength} decoded bytes; allowed [{min}, {max}]", tensor);
             result[i] = new IndexSetEntry { Encoding = encoding, Count = count, Numel = numel, Section = (int)s.Section, FirstTensor = first[i] };
         }
@@ -266,15 +267,15 @@ internal sealed class ManifestReader
     private IndexSetEntry ReadStructured(P.Structured p, long count, long numel, int firstTensor, string where, string? tensor)
     {
         if (p.Rows == 0 || p.Cols == 0 || p.Rows > long.MaxValue || p.Cols > long.MaxValue)
-            throw Error(ShiraErrorCode.BadStructuredMask, $"{where} has an invalid 2-D view {p.Rows}x{p.Cols}", tensor);
+            throw Error(ShiraErrors.BadStructuredMask, $"{where} has an invalid 2-D view {p.Rows}x{p.Cols}", tensor);
         long rows = (long)p.Rows, cols = (long)p.Cols;
         if (!TryMultiply(rows, cols, out long product) || product != numel)
-            throw Error(ShiraErrorCode.BadStructuredMask, $"{where}: view {rows}x{cols} does not have numel {numel} elements", tensor);
+            throw Error(ShiraErrors.BadStructuredMask, $"{where}: view {rows}x{cols} does not have numel {numel} elements", tensor);
         var rowList = SortedList(p.RowList, rows, where + " row_list", tensor);
         var colList = SortedList(p.ColList, cols, where + " col_list", tensor);
         long actual = StructuredMask.Count(rows, cols, rowList, colList, p.Diagonal);
         if (actual != count)
-            throw Error(ShiraErrorCode.BadStructuredMask, $"{where} declares {count} positions but its rows, columns and diagonal give {actual}", tensor);
+            throw Error(ShiraErrors.BadStructuredMask, $"{where} declares {count} positions but its rows, columns and diagonal give {actual}", tensor);
         return new IndexSetEntry
         {
             Encoding = IndexEncoding.Structured, Count = count, Numel = numel, Section = -1, StructRows = rows, StructCols = cols,
@@ -285,15 +286,15 @@ internal sealed class ManifestReader
     private long[] SortedList(IList<ulong> list, long bound, string where, string? tensor)
     {
         if (list.Count > bound)
-            throw Error(ShiraErrorCode.BadStructuredMask, $"{where} has {list.Count} entries but only {bound} are possible", tensor);
+            throw Error(ShiraErrors.BadStructuredMask, $"{where} has {list.Count} entries but only {bound} are possible", tensor);
         var a = new long[list.Count];
         for (int i = 0; i < a.Length; i++)
         {
             ulong v = list[i];
             if (v >= (ulong)bound)
-                throw Error(ShiraErrorCode.BadStructuredMask, $"{where}[{i}] = {v} is out of range (< {bound})", tensor);
+                throw Error(ShiraErrors.BadStructuredMask, $"{where}[{i}] = {v} is out of range (< {bound})", tensor);
             if (i > 0 && v <= (ulong)a[i - 1])
-                throw Error(ShiraErrorCode.BadStructuredMask, $"{where} is not strictly increasing at entry {i}", tensor);
+                throw Error(ShiraErrors.BadStructuredMask, $"{where} is not strictly increasing at entry {i}", tensor);
             a[i] = (long)v;
         }
         return a;
@@ -311,67 +312,67 @@ internal sealed class ManifestReader
             var p = m.Tensors[t];
             string name = p.Name;
             if (name.Length == 0)
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"tensor entry {t} has an empty name");
+                throw Error(ShiraErrors.ManifestInvalidField, $"tensor entry {t} has an empty name");
             if (t > 0)
             {
                 int c = Utf8Order.Instance.Compare(m.Tensors[t - 1].Name, name);
-                if (c == 0) throw Error(ShiraErrorCode.DuplicateTensor, $"tensor '{name}' appears more than once", name);
-                if (c > 0) throw Error(ShiraErrorCode.NotCanonical, $"tensor '{name}' is not in ascending name order", name);
+                if (c == 0) throw Error(ShiraErrors.DuplicateTensor, $"tensor '{name}' appears more than once", name);
+                if (c > 0) throw Error(ShiraErrors.NotCanonical, $"tensor '{name}' is not in ascending name order", name);
             }
             var (shape, numel) = ReadShape(p.Shape, name);
             if (!DTypes.TryParse(p.BaseDtype, out var baseDType))
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"unknown base dtype '{p.BaseDtype}'", name);
+                throw Error(ShiraErrors.ManifestInvalidField, $"unknown base dtype '{p.BaseDtype}'", name);
             if (!ProtoMapping.IsDefined(p.Semantics))
-                throw Error(ShiraErrorCode.ManifestInvalidField, $"invalid semantics ({(int)p.Semantics})", name);
+                throw Error(ShiraErrors.ManifestInvalidField, $"invalid semantics ({(int)p.Semantics})", name);
             float scale = BitConverter.UInt32BitsToSingle(p.ScaleBits);
             if (!float.IsFinite(scale))
-                throw Error(ShiraErrorCode.ManifestInvalidField, "the scale is not finite", name);
+                throw Error(ShiraErrors.ManifestInvalidField, "the scale is not finite", name);
             var semantics = ProtoMapping.ToModel(p.Semantics);
             if (semantics == Semantics.Replace && p.ScaleBits != BitConverter.SingleToUInt32Bits(1f))
-                throw Error(ShiraErrorCode.ManifestInvalidField, "a replace entry must have scale 1", name);
+                throw Error(ShiraErrors.ManifestInvalidField, "a replace entry must have scale 1", name);
             if (!ProtoMapping.IsDefined(p.ValueType))
-                throw Error(ShiraErrorCode.BadValues, $"invalid value type ({(int)p.ValueType})", name);
+                throw Error(ShiraErrors.BadValues, $"invalid value type ({(int)p.ValueType})", name);
             var valueType = ProtoMapping.ToModel(p.ValueType);
             if (p.Nnz > (ulong)numel)
-                throw Error(ShiraErrorCode.NnzExceedsNumel, $"nnz {p.Nnz} exceeds the element count {numel}", name);
+                throw Error(ShiraErrors.NnzExceedsNumel, $"nnz {p.Nnz} exceeds the element count {numel}", name);
             long nnz = (long)p.Nnz;
 
             // Index set reference.
             if (p.IndexSet >= (uint)sets.Length)
-                throw Error(ShiraErrorCode.BadReference, $"refers to index set {p.IndexSet}, which does not exist", name);
+                throw Error(ShiraErrors.BadReference, $"refers to index set {p.IndexSet}, which does not exist", name);
             var set = sets[p.IndexSet];
             if (set.Numel != numel || set.Count != nnz)
-                throw Error(ShiraErrorCode.BadReference,
+                throw Error(ShiraErrors.BadReference,
                     $"refers to index set {p.IndexSet} with numel {set.Numel} and {set.Count} positions, but the tensor has numel {numel} and nnz {nnz}", name);
             if (set.Encoding == IndexEncoding.Structured && shape.Length < 2)
-                throw Error(ShiraErrorCode.BadStructuredMask, $"a rank-1 tensor cannot use structured index set {p.IndexSet}", name);
+                throw Error(ShiraErrors.BadStructuredMask, $"a rank-1 tensor cannot use structured index set {p.IndexSet}", name);
             if (set.Encoding == IndexEncoding.Structured && set.StructRows != shape[0])
-                throw Error(ShiraErrorCode.BadStructuredMask, $"structured index set {p.IndexSet} has {set.StructRows} rows but shape[0] is {shape[0]}", name);
+                throw Error(ShiraErrors.BadStructuredMask, $"structured index set {p.IndexSet} has {set.StructRows} rows but shape[0] is {shape[0]}", name);
             if (p.IndexSet == nextSet)
             {
                 nextSet++;
                 if (set.Section >= 0)
                 {
                     if (set.Section != nextSection)
-                        throw Error(ShiraErrorCode.NotCanonical, $"index set {p.IndexSet} is stored in section {set.Section}, expected section {nextSection}", name);
+                        throw Error(ShiraErrors.NotCanonical, $"index set {p.IndexSet} is stored in section {set.Section}, expected section {nextSection}", name);
                     nextSection++;
                 }
             }
             else if (p.IndexSet > nextSet)
-                throw Error(ShiraErrorCode.NotCanonical, $"refers to index set {p.IndexSet} before index set {nextSet} is used", name);
+                throw Error(ShiraErrors.NotCanonical, $"refers to index set {p.IndexSet} before index set {nextSet} is used", name);
 
             // Value section reference.
             if (p.ValueSection >= (uint)sections.Length)
-                throw Error(ShiraErrorCode.BadReference, $"refers to value section {p.ValueSection}, which does not exist", name);
+                throw Error(ShiraErrors.BadReference, $"refers to value section {p.ValueSection}, which does not exist", name);
             var vs = sections[p.ValueSection];
             if (vs.Kind != SectionKind.Values)
-                throw Error(ShiraErrorCode.BadReference, $"value section {p.ValueSection} holds indices", name);
+                throw Error(ShiraErrors.BadReference, $"value section {p.ValueSection} holds indices", name);
             if (p.ValueSection != nextSection)
-                throw Error(ShiraErrorCode.NotCanonical, $"values are in section {p.ValueSection}, expected section {nextSection}", name);
+                throw Error(ShiraErrors.NotCanonical, $"values are in section {p.ValueSection}, expected section {nextSection}", name);
             nextSection++;
             long expectedBytes = nnz * valueType.ByteSize(); // nnz ≤ 2^31, cannot overflow
             if (vs.DecodedLength != expectedBytes)
-                throw Error(ShiraErrorCode.BadDecodedLength,
+                throw Error(ShiraErrors.BadDecodedLength,
                     $"value section {p.ValueSection} decodes to {vs.DecodedLength} bytes, expected nnz × {valueType.ByteSize()} = {expectedBytes}", name);
 
             var mask = ReadMask(p.Mask, shape, numel, name);
@@ -400,25 +401,25 @@ internal sealed class ManifestReader
             };
         }
         if (nextSet != sets.Length)
-            throw Error(ShiraErrorCode.BadReference, $"index set {nextSet} is not referenced by any tensor");
+            throw Error(ShiraErrors.BadReference, $"index set {nextSet} is not referenced by any tensor");
         if (nextSection != sections.Length)
-            throw Error(ShiraErrorCode.BadReference, $"section {nextSection} is not referenced");
+            throw Error(ShiraErrors.BadReference, $"section {nextSection} is not referenced");
         return (infos, valueSection, indexSet);
     }
 
     private (long[] Shape, long Numel) ReadShape(IList<ulong> dims, string name)
     {
         if (dims.Count < ManifestLimits.MinRank || dims.Count > ManifestLimits.MaxRank)
-            throw Error(ShiraErrorCode.BadShape, $"rank {dims.Count} is not in [1, 4]", name);
+            throw Error(ShiraErrors.BadShape, $"rank {dims.Count} is not in [1, 4]", name);
         var shape = new long[dims.Count];
         long numel = 1;
         for (int d = 0; d < shape.Length; d++)
         {
             if (dims[d] == 0 || dims[d] > long.MaxValue)
-                throw Error(ShiraErrorCode.BadShape, $"dimension {d} is {dims[d]}; dimensions must be in [1, 2^63-1]", name);
+                throw Error(ShiraErrors.BadShape, $"dimension {d} is {dims[d]}; dimensions must be in [1, 2^63-1]", name);
             shape[d] = (long)dims[d];
             if (!TryMultiply(numel, shape[d], out numel))
-                throw Error(ShiraErrorCode.BadShape, "the element count overflows 2^63-1", name);
+                throw Error(ShiraErrors.BadShape, "the element count overflows 2^63-1", name);
         }
         return (shape, numel);
     }
@@ -427,13 +428,13 @@ internal sealed class ManifestReader
     {
         if (p is null) return new MaskInfo();
         if (!ProtoMapping.IsDefined(p.Strategy))
-            throw Error(ShiraErrorCode.ManifestInvalidField, $"invalid mask strategy ({(int)p.Strategy})", name);
+            throw Error(ShiraErrors.ManifestInvalidField, $"invalid mask strategy ({(int)p.Strategy})", name);
         // -0.0 is refused as not canonical for a known minor (§13.2); a newer minor's -0.0 reads as 0.
         double density = p.DensityBits == NegativeZeroBits ? 0.0 : BitConverter.Int64BitsToDouble((long)p.DensityBits);
         if (!(density >= 0 && density <= 1))
-            throw Error(ShiraErrorCode.ManifestInvalidField, "the mask density is not in [0, 1]", name);
+            throw Error(ShiraErrors.ManifestInvalidField, "the mask density is not in [0, 1]", name);
         if (p.Rank > int.MaxValue)
-            throw Error(ShiraErrorCode.ManifestInvalidField, "the mask rank is above 2^31-1", name);
+            throw Error(ShiraErrors.ManifestInvalidField, "the mask rank is above 2^31-1", name);
         long rows = shape[0], cols = numel / shape[0];
         return new MaskInfo
         {

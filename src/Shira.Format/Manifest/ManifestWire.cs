@@ -136,7 +136,7 @@ internal static class ManifestWire
     private static string What(Schema type, int number) => number == 0 ? $"a field tag in {type.Name}" : $"field {number} in {type.Name}";
 
     private static void Fail(string message, long offset) =>
-        ShiraErrors.Throw(ShiraErrorCode.ManifestMalformed, "the manifest is not valid protobuf: " + message, offset: offset);
+        throw ShiraErrors.ManifestMalformed("the manifest is not valid protobuf: " + message, offset: offset);
 
     /// <summary>One field of shira.proto as the pass needs it.</summary>
     private sealed class Field(FieldDescriptor d, Schema? message)

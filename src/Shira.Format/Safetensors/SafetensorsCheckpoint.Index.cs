@@ -24,7 +24,7 @@ public sealed partial class SafetensorsCheckpoint
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(indexPath, ex);
+            throw ShiraErrors.IoError(indexPath, ex.Message, ex);
         }
 
         var (weightMap, metadata) = ParseIndex(json, indexPath);
@@ -104,8 +104,7 @@ public sealed partial class SafetensorsCheckpoint
                             throw BadIndex($"the shard of tensor '{name}' is not a string", indexPath, reader.TokenStartIndex, name);
                         if (!seen.Add(name))
                         {
-                            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor,
-                                $"tensor '{name}' appears twice in the index's weight_map", indexPath, name, at);
+                            throw ShiraErrors.SafetensorsDuplicateTensor($"tensor '{name}' appears twice in the index's weight_map", indexPath, name, at);
                         }
                         weightMap.Add((name, reader.GetString()!, at));
                     }
@@ -151,5 +150,5 @@ public sealed partial class SafetensorsCheckpoint
     }
 
     private static ShiraException BadIndex(string message, string file, long offset, string? tensor = null) =>
-        ShiraErrors.Create(ShiraErrorCode.SafetensorsBadIndex, message, file, tensor, offset);
+        ShiraErrors.SafetensorsBadIndex(message, file, tensor, offset);
 }

@@ -39,7 +39,7 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) return OpenFolder(path, options, access);
         if (!File.Exists(path))
-            throw ShiraErrors.Create(ShiraErrorCode.IoError, $"'{path}' does not exist", path);
+            throw ShiraErrors.IoError(path, "it does not exist");
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return OpenIndex(path, path, options, access);
         return OpenSingle(path, path, options, access);
     }
@@ -91,7 +91,7 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
     /// <summary>Finds a tensor (throws <see cref="ShiraErrorCode.SafetensorsTensorNotFound"/>).</summary>
     public SafetensorsTensorInfo GetTensor(string name, out SafetensorsFile file) =>
         TryGetTensor(name, out file, out var tensor) ? tensor
-            : throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorNotFound, $"no tensor '{name}' in the checkpoint", Path, name);
+            : throw ShiraErrors.SafetensorsTensorNotFound($"no tensor '{name}' in the checkpoint", Path, name);
 
     /// <summary>The tensor's bytes (throws when missing).</summary>
     public ReadOnlySpan<byte> GetBytes(string name)
@@ -125,13 +125,12 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
             string preferred = System.IO.Path.Combine(folder, "model.safetensors.index.json");
             if (File.Exists(preferred)) return OpenIndex(folder, preferred, options, access);
             Array.Sort(indexes, StringComparer.Ordinal);
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsBadIndex,
-                $"the folder holds several shard indexes ({string.Join(", ", indexes.Select(System.IO.Path.GetFileName))}); pass one of them", folder);
+            throw ShiraErrors.SafetensorsBadIndex($"the folder holds several shard indexes ({string.Join(", ", indexes.Select(System.IO.Path.GetFileName))}); pass one of them", folder);
         }
         var files = Directory.GetFiles(folder, "*.safetensors");
         if (files.Length == 1) return OpenSingle(folder, files[0], options, access);
         Array.Sort(files, StringComparer.Ordinal);
-        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsBadIndex, files.Length == 0
+        throw ShiraErrors.SafetensorsBadIndex(files.Length == 0
                 ? "the folder holds no .safetensors file and no *.safetensors.index.json"
                 : $"the folder holds {files.Length} .safetensors files ({string.Join(", ", files.Select(System.IO.Path.GetFileName))}) but no *.safetensors.index.json; pass the file to use",
             folder);
@@ -146,8 +145,7 @@ public sealed partial class SafetensorsCheckpoint : IDisposable
             {
                 if (!byName.TryAdd(t.Name, (f, t)))
                 {
-                    throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor,
-                        $"tensor '{t.Name}' is in both '{byName[t.Name].Item1.FilePath}' and '{f.FilePath}'", f.FilePath, t.Name,
+                    throw ShiraErrors.SafetensorsDuplicateTensor($"tensor '{t.Name}' is in both '{byName[t.Name].Item1.FilePath}' and '{f.FilePath}'", f.FilePath, t.Name,
                         f.Header.DataStart + t.Begin);
                 }
             }

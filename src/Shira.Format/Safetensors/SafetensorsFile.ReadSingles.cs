@@ -14,8 +14,7 @@ public sealed partial class SafetensorsFile
         long numel = tensor.Numel;
         if (numel > Array.MaxLength)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorTooLarge,
-                $"tensor '{tensor.Name}' has {numel} elements, more than one array holds", FilePath, tensor.Name, Header.DataStart + tensor.Begin);
+            throw ShiraErrors.SafetensorsTensorTooLarge($"tensor '{tensor.Name}' has {numel} elements, more than one array holds", FilePath, tensor.Name, Header.DataStart + tensor.Begin);
         }
         var result = new float[numel];
         ReadSingles(tensor, 0, result);
@@ -46,8 +45,7 @@ public sealed partial class SafetensorsFile
         ArgumentNullException.ThrowIfNull(tensor);
         if (!FloatSpans.CanWiden(tensor.DType))
         {
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsUnsupportedDType,
-                $"tensor '{tensor.Name}' has dtype {tensor.DType}, which cannot be read as f32", FilePath, tensor.Name, Header.DataStart + tensor.Begin);
+            throw ShiraErrors.SafetensorsUnsupportedDType($"tensor '{tensor.Name}' has dtype {tensor.DType}, which cannot be read as f32", FilePath, tensor.Name, Header.DataStart + tensor.Begin);
         }
     }
 }

@@ -32,8 +32,7 @@ public sealed unsafe partial class SafetensorsFile : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         // Also covers the empty file, which cannot be mapped at all.
-        var map = MappedFile.Open(path, access, SafetensorsHeader.LengthPrefixBytes, length => ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall,
-            $"the file is {length} bytes long; a safetensors file starts with an 8-byte header length", path, null, 0));
+        var map = MappedFile.Open(path, access, SafetensorsHeader.LengthPrefixBytes, length => ShiraErrors.SafetensorsTooSmall($"the file is {length} bytes long; a safetensors file starts with an 8-byte header length", path, null, 0));
         try
         {
             byte* start = map.Pointer;
@@ -70,7 +69,7 @@ public sealed unsafe partial class SafetensorsFile : IDisposable
     /// <summary>Finds a tensor (throws <see cref="ShiraErrorCode.SafetensorsTensorNotFound"/>).</summary>
     public SafetensorsTensorInfo GetTensor(string name) =>
         Header.TryGetTensor(name, out var t) ? t
-            : throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorNotFound, $"no tensor '{name}' in the file", FilePath, name);
+            : throw ShiraErrors.SafetensorsTensorNotFound($"no tensor '{name}' in the file", FilePath, name);
 
     /// <summary>The tensor's raw little-endian bytes, a view of the map valid while the file is open.</summary>
     public ReadOnlySpan<byte> GetBytes(SafetensorsTensorInfo tensor)
@@ -78,8 +77,7 @@ public sealed unsafe partial class SafetensorsFile : IDisposable
         CheckOwned(tensor);
         if (tensor.ByteLength > int.MaxValue)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorTooLarge,
-                $"tensor '{tensor.Name}' has {tensor.ByteLength} bytes, more than one span holds; use GetBytes(tensor, offset, count)",
+            throw ShiraErrors.SafetensorsTensorTooLarge($"tensor '{tensor.Name}' has {tensor.ByteLength} bytes, more than one span holds; use GetBytes(tensor, offset, count)",
                 FilePath, tensor.Name, Header.DataStart + tensor.Begin);
         }
         return new ReadOnlySpan<byte>(Pointer + Header.DataStart + tensor.Begin, (int)tensor.ByteLength);
@@ -122,8 +120,7 @@ public sealed unsafe partial class SafetensorsFile : IDisposable
         // A foreign entry could point anywhere; only this header's entries are known to be in bounds.
         if (!Header.Contains(tensor))
         {
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTensorNotFound,
-                $"tensor '{tensor.Name}' [{tensor.Begin}, {tensor.End}) is not an entry of this file", FilePath, tensor.Name);
+            throw ShiraErrors.SafetensorsTensorNotFound($"tensor '{tensor.Name}' [{tensor.Begin}, {tensor.End}) is not an entry of this file", FilePath, tensor.Name);
         }
     }
 }

@@ -42,24 +42,19 @@ public sealed partial class SafetensorsHeader
         ArgumentNullException.ThrowIfNull(file);
         long cap = (options ?? SafetensorsOptions.Default).MaxHeaderBytes;
         if (fileLength < LengthPrefixBytes)
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsTooSmall,
-                $"the file is {fileLength} bytes long; a safetensors file starts with an 8-byte header length", file, null, 0);
+            throw ShiraErrors.SafetensorsTooSmall($"the file is {fileLength} bytes long; a safetensors file starts with an 8-byte header length", file, null, 0);
         if (first8.Length < LengthPrefixBytes)
             throw new ArgumentException("at least 8 bytes are needed", nameof(first8));
 
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(first8);
         if (first8[..LengthPrefixBytes].SequenceEqual("version "u8))
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsHeaderTooLarge,
-                "this is a Git LFS pointer file, not the safetensors data: fetch the real file (git lfs pull)", file, null, 0);
+            throw ShiraErrors.SafetensorsHeaderTooLarge("this is a Git LFS pointer file, not the safetensors data: fetch the real file (git lfs pull)", file, null, 0);
         if (n > (ulong)Math.Max(cap, 0))
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsHeaderTooLarge,
-                $"declared header length {n} exceeds the limit of {cap} bytes", file, null, 0);
+            throw ShiraErrors.SafetensorsHeaderTooLarge($"declared header length {n} exceeds the limit of {cap} bytes", file, null, 0);
         if (n > (ulong)(fileLength - LengthPrefixBytes))
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsHeaderTooLarge,
-                $"declared header length {n} runs past the end of the file ({fileLength} bytes)", file, null, 0);
+            throw ShiraErrors.SafetensorsHeaderTooLarge($"declared header length {n} runs past the end of the file ({fileLength} bytes)", file, null, 0);
         if (n > int.MaxValue - LengthPrefixBytes)
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsHeaderTooLarge,
-                $"declared header length {n} is larger than this reader supports", file, null, 0);
+            throw ShiraErrors.SafetensorsHeaderTooLarge($"declared header length {n} is larger than this reader supports", file, null, 0);
         return (long)n;
     }
 
@@ -72,8 +67,7 @@ public sealed partial class SafetensorsHeader
             if (Rune.DecodeFromUtf8(json[pos..], out _, out int used) != System.Buffers.OperationStatus.Done) break;
             pos += used;
         }
-        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidHeader,
-            "the header is not valid UTF-8", file, null, LengthPrefixBytes + pos);
+        throw ShiraErrors.SafetensorsInvalidHeader("the header is not valid UTF-8", file, null, LengthPrefixBytes + pos);
     }
 
     /// <summary>One tensor entry as written; <see cref="KeyOffset"/> is where its name starts in the file.</summary>
@@ -102,8 +96,7 @@ public sealed partial class SafetensorsHeader
                 {
                     throw name == MetadataKey
                         ? Invalid("'__metadata__' appears twice", file, keyOffset)
-                        : ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor,
-                            $"tensor '{name}' appears twice in the header", file, name, keyOffset);
+                        : ShiraErrors.SafetensorsDuplicateTensor($"tensor '{name}' appears twice in the header", file, name, keyOffset);
                 }
                 reader.Read();
                 if (name == MetadataKey) metadata = ReadMetadata(ref reader, file);
@@ -115,14 +108,12 @@ public sealed partial class SafetensorsHeader
         }
         catch (JsonException ex)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidHeader,
-                "the header is not valid JSON: " + ex.Message, file, null, JsonErrorOffset(json, ex));
+            throw ShiraErrors.SafetensorsInvalidHeader("the header is not valid JSON: " + ex.Message, file, null, JsonErrorOffset(json, ex));
         }
         catch (InvalidOperationException ex)
         {
             // GetString on escapes that decode to invalid UTF-16 (lone surrogates).
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidHeader,
-                "the header holds an invalid string: " + ex.Message, file, null, Abs(reader.TokenStartIndex));
+            throw ShiraErrors.SafetensorsInvalidHeader("the header holds an invalid string: " + ex.Message, file, null, Abs(reader.TokenStartIndex));
         }
         return entries;
     }
@@ -168,8 +159,7 @@ public sealed partial class SafetensorsHeader
                         throw Invalid($"the dtype of tensor '{name}' is not a string", file, Abs(reader.TokenStartIndex), name);
                     string s = reader.GetString()!;
                     if (!DTypeNames.TryGetValue(s, out var t))
-                        throw ShiraErrors.Create(ShiraErrorCode.SafetensorsUnknownDType,
-                            $"tensor '{name}' has unknown dtype '{s}'", file, name, Abs(reader.TokenStartIndex));
+                        throw ShiraErrors.SafetensorsUnknownDType($"tensor '{name}' has unknown dtype '{s}'", file, name, Abs(reader.TokenStartIndex));
                     dtype = t;
                     break;
                 case 1:
@@ -203,8 +193,7 @@ public sealed partial class SafetensorsHeader
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out ulong d))
                 throw Invalid($"the shape of tensor '{name}' must hold non-negative integers", file, Abs(reader.TokenStartIndex), name);
             if (d > long.MaxValue)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch,
-                    $"dimension {d} of tensor '{name}' is too large", file, name, Abs(reader.TokenStartIndex));
+                throw ShiraErrors.SafetensorsLengthMismatch($"dimension {d} of tensor '{name}' is too large", file, name, Abs(reader.TokenStartIndex));
             dims.Add((long)d);
         }
         return dims.ToArray();
@@ -220,17 +209,14 @@ public sealed partial class SafetensorsHeader
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out ulong x))
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets,
-                    $"the data_offsets of tensor '{name}' must be non-negative integers", file, name, Abs(reader.TokenStartIndex));
+                throw ShiraErrors.SafetensorsInvalidOffsets($"the data_offsets of tensor '{name}' must be non-negative integers", file, name, Abs(reader.TokenStartIndex));
             if (count == 2)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets,
-                    $"the data_offsets of tensor '{name}' must be [begin, end]", file, name, at);
+                throw ShiraErrors.SafetensorsInvalidOffsets($"the data_offsets of tensor '{name}' must be [begin, end]", file, name, at);
             // Offsets beyond long.MaxValue can never lie inside a file; clamp so the bounds check reports them.
             v[count++] = x > long.MaxValue ? long.MaxValue : (long)x;
         }
         if (count != 2)
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets,
-                $"the data_offsets of tensor '{name}' must be [begin, end]", file, name, at);
+            throw ShiraErrors.SafetensorsInvalidOffsets($"the data_offsets of tensor '{name}' must be [begin, end]", file, name, at);
         return (v[0], v[1]);
     }
 
@@ -253,14 +239,13 @@ public sealed partial class SafetensorsHeader
             var e = entries[i];
             if (e.Begin != start)
             {
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets, e.Begin < start
+                throw ShiraErrors.SafetensorsInvalidOffsets(e.Begin < start
                         ? $"tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] overlap the previous tensor, which ends at {start}"
                         : $"tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] leave a gap: the previous tensor ends at {start}",
                     file, e.Name, AbsData(dataStart, start));
             }
             if (e.End < e.Begin)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets,
-                    $"tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] end before they begin", file, e.Name, AbsData(dataStart, e.Begin));
+                throw ShiraErrors.SafetensorsInvalidOffsets($"tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] end before they begin", file, e.Name, AbsData(dataStart, e.Begin));
             start = e.End;
 
             ulong numel = 1;
@@ -272,26 +257,21 @@ public sealed partial class SafetensorsHeader
             }
             int bits = e.DType.BitSize();
             if (overflow || !TryMultiply(numel, (ulong)bits, out ulong nbits))
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch,
-                    $"the shape [{ShapeText(e.Shape)}] of tensor '{e.Name}' overflows", file, e.Name, AbsData(dataStart, e.Begin));
+                throw ShiraErrors.SafetensorsLengthMismatch($"the shape [{ShapeText(e.Shape)}] of tensor '{e.Name}' overflows", file, e.Name, AbsData(dataStart, e.Begin));
             if (nbits % 8 != 0)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch,
-                    $"tensor '{e.Name}' ({e.DType}, {numel} elements) is not a whole number of bytes", file, e.Name, AbsData(dataStart, e.Begin));
+                throw ShiraErrors.SafetensorsLengthMismatch($"tensor '{e.Name}' ({e.DType}, {numel} elements) is not a whole number of bytes", file, e.Name, AbsData(dataStart, e.Begin));
             ulong size = nbits / 8;
             if ((ulong)(e.End - e.Begin) != size)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch,
-                    $"tensor '{e.Name}' ({e.DType} [{ShapeText(e.Shape)}]) needs {size} bytes but data_offsets [{e.Begin}, {e.End}] hold {e.End - e.Begin}",
+                throw ShiraErrors.SafetensorsLengthMismatch($"tensor '{e.Name}' ({e.DType} [{ShapeText(e.Shape)}]) needs {size} bytes but data_offsets [{e.Begin}, {e.End}] hold {e.End - e.Begin}",
                     file, e.Name, AbsData(dataStart, e.Begin));
             if (e.End > dataLength)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets,
-                    $"tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] run past the end of the data area ({dataLength} bytes)",
+                throw ShiraErrors.SafetensorsInvalidOffsets($"tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] run past the end of the data area ({dataLength} bytes)",
                     file, e.Name, AbsData(dataStart, e.Begin));
             result[i] = new SafetensorsTensorInfo(e.Name, e.DType, Array.AsReadOnly(e.Shape), e.Begin, e.End);
         }
         if (start != dataLength)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidOffsets,
-                $"the tensors cover {start} of the {dataLength} data bytes: the data area must be covered exactly",
+            throw ShiraErrors.SafetensorsInvalidOffsets($"the tensors cover {start} of the {dataLength} data bytes: the data area must be covered exactly",
                 file, entries.Count == 0 ? null : entries[^1].Name, AbsData(dataStart, start));
         }
         return result;
@@ -329,5 +309,5 @@ public sealed partial class SafetensorsHeader
     }
 
     private static ShiraException Invalid(string message, string file, long offset, string? tensor = null) =>
-        ShiraErrors.Create(ShiraErrorCode.SafetensorsInvalidHeader, message, file, tensor, offset);
+        ShiraErrors.SafetensorsInvalidHeader(message, file, tensor, offset);
 }

@@ -27,8 +27,7 @@ public static partial class SafetensorsWriter
             tensors[i].WriteData(counter);
             if (counter.Count != sizes[i])
             {
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch,
-                    $"tensor '{tensors[i].Name}' wrote {counter.Count} bytes but {tensors[i].DType} [{string.Join(", ", tensors[i].Shape)}] needs {sizes[i]}",
+                throw ShiraErrors.SafetensorsLengthMismatch($"tensor '{tensors[i].Name}' wrote {counter.Count} bytes but {tensors[i].DType} [{string.Join(", ", tensors[i].Shape)}] needs {sizes[i]}",
                     null, tensors[i].Name);
             }
         }
@@ -84,7 +83,7 @@ public static partial class SafetensorsWriter
             if (t.Name is null || t.Shape is null || t.WriteData is null) throw Usage($"tensor #{i} has a null name, shape or writer");
             if (t.Name == "__metadata__") throw Usage("'__metadata__' is reserved and cannot name a tensor", t.Name);
             if (!names.Add(t.Name))
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsDuplicateTensor, $"tensor '{t.Name}' is given twice", null, t.Name);
+                throw ShiraErrors.SafetensorsDuplicateTensor($"tensor '{t.Name}' is given twice", null, t.Name);
             if (!Enum.IsDefined(t.DType)) throw Usage($"tensor '{t.Name}' has an undefined dtype {(int)t.DType}", t.Name);
 
             ulong nbits = (ulong)t.DType.BitSize();
@@ -92,14 +91,14 @@ public static partial class SafetensorsWriter
             {
                 if (d < 0) throw Usage($"tensor '{t.Name}' has a negative dimension {d}", t.Name);
                 UInt128 p = (UInt128)nbits * (ulong)d;
-                if (p > long.MaxValue) throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch, $"the shape of tensor '{t.Name}' overflows", null, t.Name);
+                if (p > long.MaxValue) throw ShiraErrors.SafetensorsLengthMismatch($"the shape of tensor '{t.Name}' overflows", null, t.Name);
                 nbits = (ulong)p;
             }
             if (nbits % 8 != 0)
-                throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch, $"tensor '{t.Name}' ({t.DType}) is not a whole number of bytes", null, t.Name);
+                throw ShiraErrors.SafetensorsLengthMismatch($"tensor '{t.Name}' ({t.DType}) is not a whole number of bytes", null, t.Name);
             sizes[i] = (long)(nbits / 8);
             long end = offset + sizes[i];
-            if (end < offset) throw ShiraErrors.Create(ShiraErrorCode.SafetensorsLengthMismatch, "the tensors' total size overflows", null, t.Name);
+            if (end < offset) throw ShiraErrors.SafetensorsLengthMismatch("the tensors' total size overflows", null, t.Name);
 
             if (!first) sb.Append(',');
             first = false;
@@ -120,7 +119,7 @@ public static partial class SafetensorsWriter
         // Pad with spaces so the data area starts 8-byte aligned (8 + N ≡ 0 mod 8), as the reference does.
         int padded = checked((length + 7) & ~7);
         if (padded > SafetensorsOptions.DefaultMaxHeaderBytes)
-            throw ShiraErrors.Create(ShiraErrorCode.SafetensorsHeaderTooLarge, $"the header would be {padded} bytes, over the readers' limit");
+            throw ShiraErrors.SafetensorsHeaderTooLarge($"the header would be {padded} bytes, over the readers' limit");
         var bytes = new byte[padded];
         Encoding.UTF8.GetBytes(sb.ToString(), bytes);
         bytes.AsSpan(length).Fill((byte)' ');

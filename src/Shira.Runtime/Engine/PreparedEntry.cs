@@ -74,15 +74,15 @@ internal sealed class PreparedEntry
         if (info.Numel != target.Numel)
             throw new InvalidOperationException($"'{info.Name}' was not checked against the base before it was prepared");
         if (info.Nnz < 0 || info.Nnz > info.Numel)
-            throw ShiraErrors.Create(ShiraErrorCode.NnzExceedsNumel, $"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
+            throw ShiraErrors.NnzExceedsNumel($"nnz {info.Nnz} exceeds the element count {info.Numel}", file, info.Name);
         if (info.Nnz > Array.MaxLength / 4)
-            throw ShiraErrors.Create(ShiraErrorCode.LimitExceeded, $"nnz {info.Nnz} is more than the runtime handles per tensor", file, info.Name);
+            throw ShiraErrors.LimitExceeded($"nnz {info.Nnz} is more than the runtime handles per tensor", file, info.Name);
         int nnz = (int)info.Nnz;
         float scale = info.Semantics == Semantics.Replace ? 1f : info.Scale * userScale;
         if (!float.IsFinite(scale))
             throw new ArgumentOutOfRangeException(nameof(userScale), $"the effective scale {info.Scale} × {userScale} of tensor '{info.Name}' in {file} is not finite");
         if (reader.GetValueBytes(info).Length < (long)nnz * info.ValueDType.ByteSize())
-            throw ShiraErrors.Create(ShiraErrorCode.BadValues, "the value section is shorter than nnz values", file, info.Name);
+            throw ShiraErrors.BadValues("the value section is shorter than nnz values", file, info.Name);
         return (nnz, scale);
     }
 
@@ -94,7 +94,7 @@ internal sealed class PreparedEntry
     }
 
     private static void ThrowRange(string file, string tensor, long index, long numel) =>
-        throw ShiraErrors.Create(ShiraErrorCode.IndexOutOfRange, $"index {index} is outside the base tensor ({numel} elements)", file, tensor);
+        throw ShiraErrors.IndexOutOfRange($"index {index} is outside the base tensor ({numel} elements)", file, tensor);
 
     /// <summary>Parallel loops wrap exceptions; callers expect the <see cref="ShiraException"/> itself.</summary>
     public static void RethrowFirst(Action action)

@@ -63,7 +63,7 @@ internal sealed unsafe partial class BaseLock : IDisposable
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (!exclusive) return null;
-                throw ShiraErrors.Create(ShiraErrorCode.IoError, $"cannot create the lock file '{path}' (errno {errno})", path);
+                throw ShiraErrors.IoError(path, $"cannot create the lock file (errno {errno})");
             }
             bool keep = false;
             try
@@ -72,7 +72,7 @@ internal sealed unsafe partial class BaseLock : IDisposable
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno != EWouldBlock)
-                        throw ShiraErrors.Create(ShiraErrorCode.IoError, $"cannot lock '{path}' (errno {errno})", path);
+                        throw ShiraErrors.IoError(path, $"cannot lock it (errno {errno})");
                     throw Locked(basePath, path, fd, exclusive);
                 }
                 // The previous exclusive holder may have unlinked the file between our open and our flock: that
@@ -80,7 +80,7 @@ internal sealed unsafe partial class BaseLock : IDisposable
                 var same = SameFile(fd, path);
                 if (same == false)
                 {
-                    if (attempt > 100) throw ShiraErrors.Create(ShiraErrorCode.IoError, $"the lock file '{path}' keeps being replaced", path);
+                    if (attempt > 100) throw ShiraErrors.IoError(path, "the lock file keeps being replaced");
                     continue;
                 }
                 if (exclusive)
@@ -116,7 +116,7 @@ internal sealed unsafe partial class BaseLock : IDisposable
             who = pid.Length > 0 ? $"process {pid} holds its lock" : "another process holds its lock";
         }
         string what = exclusive ? "cannot change the base in place" : "cannot read the base while it is patched in place";
-        return ShiraErrors.Create(ShiraErrorCode.BaseLocked, $"{what}: {who} ({lockPath}); try again when it has finished", basePath);
+        return ShiraErrors.BaseLocked($"{what}: {who} ({lockPath}); try again when it has finished", basePath);
     }
 
     /// <summary>The pids holding a flock on the same inode, from <c>/proc/locks</c> (Linux; empty elsewhere).</summary>
@@ -189,8 +189,7 @@ internal sealed unsafe partial class BaseLock : IDisposable
         }
         catch (IOException)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.BaseLocked,
-                $"cannot {(exclusive ? "change the base in place" : "read the base")}: another process holds its lock ({path}); try again when it has finished", path);
+            throw ShiraErrors.BaseLocked($"cannot {(exclusive ? "change the base in place" : "read the base")}: another process holds its lock ({path}); try again when it has finished", path);
         }
     }
 

@@ -80,8 +80,8 @@ internal static class JournalFile
             fs.Position = 0;
             return Parse(new BufferedStream(fs, 1 << 16), length - 8, path);
         }
-        catch (IOException e) { throw ShiraErrors.Io(path, e); }
-        catch (UnauthorizedAccessException e) { throw ShiraErrors.Io(path, e); }
+        catch (IOException e) { throw ShiraErrors.IoError(path, e.Message, e); }
+        catch (UnauthorizedAccessException e) { throw ShiraErrors.IoError(path, e.Message, e); }
     }
 
     private static JournalRecord Parse(Stream st, long end, string path)
@@ -159,5 +159,5 @@ internal static class JournalFile
     }
 
     private static void Corrupt(string path, string why, long offset) =>
-        throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, $"journal record is corrupt: {why}", path, null, offset);
+        throw ShiraErrors.JournalCorrupt($"the record is unreadable: {why}", path, null, offset);
 }

@@ -69,10 +69,10 @@ internal sealed class JournalStore(string directory)
         {
             var name = System.IO.Path.GetFileNameWithoutExtension(f);
             if (!long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out long seq))
-                throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, "unexpected file in the journal", f);
+                throw ShiraErrors.JournalCorrupt("unexpected file in the journal", f);
             var rec = JournalFile.Read(f);
             if (rec.Sequence != seq)
-                throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, $"record {seq} says it is record {rec.Sequence}", f);
+                throw ShiraErrors.JournalCorrupt($"record {seq} says it is record {rec.Sequence}", f);
             list.Add((rec, File.Exists(FileFor(seq, CommittedExt)), File.Exists(FileFor(seq, RevertingExt))));
         }
         return list;
@@ -96,7 +96,7 @@ internal sealed class JournalStore(string directory)
     {
         var r = JournalFile.Read(FileFor(seq, UndoExt));
         if (r.Sequence != seq)
-            throw ShiraErrors.Create(ShiraErrorCode.JournalCorrupt, $"undo file {seq} says it belongs to record {r.Sequence}", FileFor(seq, UndoExt));
+            throw ShiraErrors.JournalCorrupt($"undo file {seq} says it belongs to record {r.Sequence}", FileFor(seq, UndoExt));
         return r;
     }
 
@@ -106,7 +106,7 @@ internal sealed class JournalStore(string directory)
         string f = FileFor(seq, UndoExt);
         if (!File.Exists(f)) return;
         try { File.Delete(f); DirectorySync.Sync(Directory); }
-        catch (IOException e) { throw ShiraErrors.Io(f, e); }
+        catch (IOException e) { throw ShiraErrors.IoError(f, e.Message, e); }
     }
 
     /// <summary>Undo files without their record: the switch stopped before its record existed and wrote nothing.</summary>
@@ -147,7 +147,7 @@ internal sealed class JournalStore(string directory)
         catch (IOException e)
         {
             TryDelete(tmp);
-            throw ShiraErrors.Io(final, e);
+            throw ShiraErrors.IoError(final, e.Message, e);
         }
     }
 
@@ -173,7 +173,7 @@ internal sealed class JournalStore(string directory)
                 DirectorySync.Sync(Directory);
             }
         }
-        catch (IOException e) { throw ShiraErrors.Io(Directory, e); }
+        catch (IOException e) { throw ShiraErrors.IoError(Directory, e.Message, e); }
     }
 
     /// <summary>Deletes the folder when no record is left (leftover markers without a record mean nothing).</summary>
@@ -193,7 +193,7 @@ internal sealed class JournalStore(string directory)
             using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None)) fs.Flush(flushToDisk: true);
             DirectorySync.Sync(Directory);
         }
-        catch (IOException e) { throw ShiraErrors.Io(path, e); }
+        catch (IOException e) { throw ShiraErrors.IoError(path, e.Message, e); }
     }
 
     private static void TryDelete(string path)

@@ -20,7 +20,7 @@ internal static class GenerateRunner
         foreach (var id in prompt)
         {
             if (id >= served.Model.Config.VocabSize)
-                throw ShiraErrors.Create(ShiraErrorCode.TokenizerVocabularyMismatch, $"the prompt has token id {id}, the model {served.Model.Config.VocabSize} embeddings", r.BasePath);
+                throw ShiraErrors.TokenizerVocabularyMismatch($"the prompt has token id {id}, the model {served.Model.Config.VocabSize} embeddings", r.BasePath);
         }
         var options = new GenerationOptions
         {

@@ -42,8 +42,7 @@ internal sealed class ServedModel : IDisposable
             : TokenizerLoader.ForCheckpoint(basePath) ?? ByteLevelTokenizer.Instance;
         if (tokenizer.VocabSize > config.VocabSize)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.TokenizerVocabularyMismatch,
-                $"the tokenizer ({tokenizer.Kind}) has {tokenizer.VocabSize} ids, the model only {config.VocabSize} embeddings" +
+            throw ShiraErrors.TokenizerVocabularyMismatch($"the tokenizer ({tokenizer.Kind}) has {tokenizer.VocabSize} ids, the model only {config.VocabSize} embeddings" +
                 (tokenizerPath is null ? "; pass the model's tokenizer with --tokenizer" : ""), basePath);
         }
         var @base = BaseModel.Open(basePath, BaseOpenMode.Memory);

@@ -22,7 +22,7 @@ internal sealed class AdaptedLayers<TLayer> where TLayer : class, IAdaptedLayer
 
     /// <summary>The layer adapting <paramref name="module"/>.</summary>
     public TLayer Find(string module) =>
-        _layers.Find(l => l.Name == module) ?? throw ShiraErrors.Create(ShiraErrorCode.Usage, $"module {module} is not adapted");
+        _layers.Find(l => l.Name == module) ?? throw new ArgumentException($"module {module} is not adapted", nameof(module));
 
     /// <summary>Detaches every layer's hook.</summary>
     public void Remove()

@@ -49,8 +49,8 @@ public sealed class LoraAdapter : ITrainableAdapter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Rank <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"LoRA rank must be positive, got {config.Rank}");
-        if (!(config.Dropout >= 0 && config.Dropout < 1)) ShiraErrors.Throw(ShiraErrorCode.Usage, $"bad dropout {config.Dropout}");
+        if (config.Rank <= 0) throw new ArgumentOutOfRangeException(nameof(config), $"LoRA rank must be positive, got {config.Rank}");
+        if (!(config.Dropout >= 0 && config.Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(config), $"LoRA dropout must be in [0, 1), got {config.Dropout}");
         var targets = TargetSelector.Find(model, config.TargetModules, config.TargetRegex);
         ShiraAdapter.Freeze(model);
         var layers = new List<LoraLayer>(targets.Count);
@@ -84,7 +84,7 @@ public sealed class LoraAdapter : ITrainableAdapter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
 
         var tensors = new List<SafetensorsTensorSource>();
@@ -161,7 +161,7 @@ public sealed class LoraAdapter : ITrainableAdapter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(file, e);
+            throw ShiraErrors.IoError(file, e.Message, e);
         }
         finally
         {

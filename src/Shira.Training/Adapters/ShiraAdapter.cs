@@ -72,7 +72,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         if (config.Strategy is MaskStrategy.Gradient or MaskStrategy.Snip)
         {
             if (calibrationLoss is null)
-                ShiraErrors.Throw(ShiraErrorCode.Usage, $"the {config.Strategy} mask needs calibration batches (calibrationLoss)");
+                throw new ArgumentException($"the {config.Strategy} mask needs calibration batches", nameof(calibrationLoss));
             gradScores = AccumulateGradients(targets, calibrationLoss, config.CalibrationBatches);
         }
 
@@ -90,7 +90,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
                 MaskStrategy.Gradient => MaskSelector.TopK(gradScores![name], rows, cols, config.Budget, MaskStrategy.Gradient),
                 MaskStrategy.Snip => MaskSelector.TopK(MaskScores.Snip(linear.weight!, gradScores![name]), rows, cols,
                     config.Budget, MaskStrategy.Snip),
-                _ => throw ShiraErrors.Create(ShiraErrorCode.Usage, $"mask strategy {config.Strategy} cannot be trained"),
+                _ => throw new ArgumentException($"mask strategy {config.Strategy} cannot be trained", nameof(config)),
             };
         }
         return Attach(model, config, masks);
@@ -109,10 +109,9 @@ public sealed class ShiraAdapter : ITrainableAdapter
         foreach (var (name, linear) in targets)
         {
             if (!masks.TryGetValue(name, out var mask))
-                throw ShiraErrors.Create(ShiraErrorCode.Usage, $"no mask for module {name}");
+                throw new ArgumentException($"no mask for module {name}", nameof(masks));
             if (mask.Rows != linear.out_features || mask.Cols != linear.in_features)
-                throw ShiraErrors.Create(ShiraErrorCode.Usage,
-                    $"mask for {name} is [{mask.Rows}, {mask.Cols}], the layer is [{linear.out_features}, {linear.in_features}]");
+                throw new ArgumentException($"mask for {name} is [{mask.Rows}, {mask.Cols}], the layer is [{linear.out_features}, {linear.in_features}]", nameof(masks));
             layers.Add(new ShiraLayer(name, linear, mask, config.ForwardMode));
         }
         return new ShiraAdapter(config, layers);
@@ -221,7 +220,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
         ScalarType.Float16 => DType.F16,
         ScalarType.BFloat16 => DType.BF16,
         ScalarType.Float64 => DType.F64,
-        _ => throw ShiraErrors.Create(ShiraErrorCode.Usage, $"cannot adapt a {t} weight"),
+        _ => throw new ArgumentException($"cannot adapt a {t} weight (f32, f16, bf16 or f64 only)", nameof(t)),
     };
 
     internal static BaseTensorFingerprint Fingerprint(string name, Tensor weight, bool hash)
@@ -240,11 +239,9 @@ public sealed class ShiraAdapter : ITrainableAdapter
     private static BaseTensorFingerprint Fingerprint(SafetensorsCheckpoint checkpoint, ShiraLayer layer, bool hash)
     {
         if (!checkpoint.TryGetTensor(layer.TensorName, out var file, out var tensor))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseTensorMissing,
-                $"adapted tensor '{layer.TensorName}' is not in the base checkpoint", checkpoint.Path, layer.TensorName);
+            throw ShiraErrors.BaseTensorMissing($"adapted tensor '{layer.TensorName}' is not in the base checkpoint", checkpoint.Path, layer.TensorName);
         if (tensor.Shape.Count != 2 || tensor.Shape[0] != layer.Mask.Rows || tensor.Shape[1] != layer.Mask.Cols)
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"'{layer.TensorName}' is [{string.Join(", ", tensor.Shape)}] in the base checkpoint, the model has [{layer.Mask.Rows}, {layer.Mask.Cols}]",
+            throw ShiraErrors.BaseShapeMismatch($"'{layer.TensorName}' is [{string.Join(", ", tensor.Shape)}] in the base checkpoint, the model has [{layer.Mask.Rows}, {layer.Mask.Cols}]",
                 file.FilePath, layer.TensorName);
         ulong? contentHash = hash ? XxHash3.HashToUInt64(file.GetBytes(tensor)) : null;
         return new BaseTensorFingerprint(layer.TensorName, tensor.Shape.ToArray(), tensor.DType, contentHash);
@@ -253,7 +250,7 @@ public sealed class ShiraAdapter : ITrainableAdapter
     private static Dictionary<string, float[]> AccumulateGradients(
         IReadOnlyList<(string Name, Linear Module)> targets, Func<int, Tensor> calibrationLoss, int batches)
     {
-        if (batches <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"calibration needs at least one batch, got {batches}");
+        if (batches <= 0) throw new ArgumentOutOfRangeException(nameof(batches), $"calibration needs at least one batch, got {batches}");
         var sums = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {

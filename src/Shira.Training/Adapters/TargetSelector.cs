@@ -13,13 +13,13 @@ namespace Shira.Training;
 public static class TargetSelector
 {
     /// <summary>The matching linear modules of <paramref name="model"/>, in <c>named_modules()</c> order.
-    /// Throws <see cref="ShiraErrorCode.Usage"/> when nothing matches.</summary>
+    /// Throws <see cref="ArgumentException"/> when none are given or nothing matches.</summary>
     public static IReadOnlyList<(string Name, Linear Module)> Find(nn.Module model, IReadOnlyList<string> suffixes, string? regex)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(suffixes);
         if (suffixes.Count == 0 && string.IsNullOrEmpty(regex))
-            ShiraErrors.Throw(ShiraErrorCode.Usage, "no target modules given (names or a regex)");
+            throw new ArgumentException("no target modules given (names or a regex)");
         Regex? re = string.IsNullOrEmpty(regex) ? null : new Regex("^(?:" + regex + ")$", RegexOptions.CultureInvariant);
         var found = new List<(string, Linear)>();
         foreach (var (name, module) in model.named_modules())
@@ -28,8 +28,7 @@ public static class TargetSelector
             found.Add((name, linear));
         }
         if (found.Count == 0)
-            ShiraErrors.Throw(ShiraErrorCode.Usage,
-                $"no linear module matches the targets ({string.Join(", ", suffixes)}{(re is null ? "" : " /" + regex + "/")})");
+            throw new ArgumentException($"no linear module matches the targets ({string.Join(", ", suffixes)}{(re is null ? "" : " /" + regex + "/")})");
         return found;
     }
 

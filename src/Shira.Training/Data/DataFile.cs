@@ -48,14 +48,14 @@ public sealed class DataFile
         try
         {
             var info = new FileInfo(path);
-            if (!info.Exists) throw ShiraErrors.Create(ShiraErrorCode.IoError, "the data file does not exist", path);
+            if (!info.Exists) throw ShiraErrors.IoError(path, "the data file does not exist");
             if (info.Length > MaxBytes)
-                throw ShiraErrors.Create(ShiraErrorCode.DataMalformed, $"the data file is {info.Length} bytes; the limit is {MaxBytes}", path);
+                throw ShiraErrors.DataMalformed($"the data file is {info.Length} bytes; the limit is {MaxBytes}", path);
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
         return Parse(bytes, path, format);
     }
@@ -84,7 +84,7 @@ public sealed class DataFile
             records.Add(format == DataFileFormat.JsonLines ? ParseJsonLine(text, line, source) : ParseTextLine(text, line));
         }
         if (records.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.DataEmpty, "the data file holds no example (only blank lines)", source);
+            throw ShiraErrors.DataEmpty("the data file holds no example (only blank lines)", source);
         return new DataFile(source, format, records);
     }
 
@@ -143,7 +143,7 @@ public sealed class DataFile
         int start = bytes.StartsWith("\uFEFF"u8) ? 3 : 0;
         int nul = bytes.IndexOf((byte)0);
         if (nul >= 0)
-            throw ShiraErrors.Create(ShiraErrorCode.DataNotText, $"a NUL byte at line {LineAt(bytes, nul)}: this is a binary file, not UTF-8 text", source, offset: nul);
+            throw ShiraErrors.DataNotText($"a NUL byte at line {LineAt(bytes, nul)}: this is a binary file, not UTF-8 text", source, offset: nul);
         var lines = new List<(int, string)>();
         int number = 1;
         while (start <= bytes.Length)
@@ -160,7 +160,7 @@ public sealed class DataFile
             catch (DecoderFallbackException e)
             {
                 long offset = start + Math.Max(0, e.Index);
-                throw ShiraErrors.Create(ShiraErrorCode.DataNotText, $"invalid UTF-8 at line {number}: this is not a UTF-8 text file", source, offset: offset);
+                throw ShiraErrors.DataNotText($"invalid UTF-8 at line {number}: this is not a UTF-8 text file", source, offset: offset);
             }
             lines.Add((number, text));
             if (nl < 0) break;
@@ -173,5 +173,5 @@ public sealed class DataFile
     private static int LineAt(ReadOnlySpan<byte> bytes, int offset) => bytes[..offset].Count((byte)'\n') + 1;
 
     private static ShiraException Bad(string source, int line, string reason) =>
-        ShiraErrors.Create(ShiraErrorCode.DataMalformed, $"line {line}: {reason}", source);
+        ShiraErrors.DataMalformed($"line {line}: {reason}", source);
 }

@@ -120,7 +120,7 @@ public sealed class TokenDataset
             if (item.Ids.Length > maxTokens) item = (item.Ids[..maxTokens], Math.Min(item.AnswerStart, maxTokens - 1));
             items.Add(item);
         }
-        if (items.Count == 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"'{path}' holds no text lines", path);
+        if (items.Count == 0) throw ShiraErrors.DataEmpty("the file holds no text lines", path);
         return new TokenDataset(items, Path.GetFileName(path));
     }
 
@@ -151,8 +151,7 @@ public sealed class TokenDataset
                 {
                     if (id < 0 || id >= vocab)
                     {
-                        throw ShiraErrors.Create(ShiraErrorCode.TokenizerVocabularyMismatch,
-                            $"line {r.Line}: the tokenizer ({tokenizer.Kind}) produced token id {id}, the model has {vocab} embeddings", data.Path);
+                        throw ShiraErrors.TokenizerVocabularyMismatch($"line {r.Line}: the tokenizer ({tokenizer.Kind}) produced token id {id}, the model has {vocab} embeddings", data.Path);
                     }
                 }
             }
@@ -176,11 +175,10 @@ public sealed class TokenDataset
         }
         if (over > 0 && overLong == OverLongPolicy.Error)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.DataMalformed,
-                $"{over} examples are longer than {maxTokens} tokens (lines {string.Join(", ", overLines)}{(over > overLines.Count ? ", …" : "")})", data.Path);
+            throw ShiraErrors.DataMalformed($"{over} examples are longer than {maxTokens} tokens (lines {string.Join(", ", overLines)}{(over > overLines.Count ? ", …" : "")})", data.Path);
         }
         if (items.Count == 0)
-            throw ShiraErrors.Create(ShiraErrorCode.DataEmpty, $"no example fits in {maxTokens} tokens ({over} are longer)", data.Path);
+            throw ShiraErrors.DataEmpty($"no example fits in {maxTokens} tokens ({over} are longer)", data.Path);
         var report = new DataLoadReport
         {
             Path = data.Path, Format = data.Format, Tokenizer = tokenizer.Kind, Records = data.Records.Count, Examples = items.Count,

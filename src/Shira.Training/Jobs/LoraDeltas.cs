@@ -32,9 +32,9 @@ public static class LoraDeltas
                 string module = a.Name[Prefix.Length..^Suffix.Length];
                 string bName = Prefix + module + ".lora_B.weight";
                 if (!file.TryGetTensor(bName, out var b))
-                    ShiraErrors.Throw(ShiraErrorCode.PeftBadTensors, $"lora_A without lora_B for {module}", file.FilePath, a.Name);
+                    throw ShiraErrors.PeftBadTensors($"lora_A without lora_B for {module}", file.FilePath, a.Name);
                 if (!weights.TryGetValue(module + ".weight", out var w))
-                    ShiraErrors.Throw(ShiraErrorCode.BaseTensorMissing, $"the model has no {module}.weight", file.FilePath, a.Name);
+                    throw ShiraErrors.BaseTensorMissing($"the model has no {module}.weight", file.FilePath, a.Name);
                 using var scope = NewDisposeScope();
                 var aT = tensor(file.ReadSingles(a), a.Shape.ToArray());
                 var bT = tensor(file.ReadSingles(b), b.Shape.ToArray());
@@ -53,13 +53,12 @@ public static class LoraDeltas
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
         {
-            throw ShiraErrors.Create(ShiraErrorCode.PeftBadConfig, "adapter_config.json is malformed: " + e.Message, path);
+            throw ShiraErrors.PeftBadConfig("adapter_config.json is malformed: " + e.Message, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw ShiraErrors.Io(path, e);
+            throw ShiraErrors.IoError(path, e.Message, e);
         }
-        throw ShiraErrors.Create(ShiraErrorCode.PeftBadConfig,
-            string.Create(CultureInfo.InvariantCulture, $"adapter_config.json needs positive r and lora_alpha"), path);
+        throw ShiraErrors.PeftBadConfig(string.Create(CultureInfo.InvariantCulture, $"adapter_config.json needs positive r and lora_alpha"), path);
     }
 }

@@ -20,8 +20,8 @@ public static class TrainRunner
     private const int EvalBatchSize = 64;
 
     /// <summary>Runs one training job; deterministic for <see cref="TrainRequest.Seed"/> and
-    /// <see cref="TrainRequest.Threads"/>. Throws <see cref="ShiraException"/> with <see cref="ShiraErrorCode.Usage"/>
-    /// for inconsistent requests.</summary>
+    /// <see cref="TrainRequest.Threads"/>. Throws <see cref="ArgumentException"/> for an inconsistent
+    /// request, <see cref="ShiraException"/> for bad data, checkpoints or configs.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static TrainOutcome Run(TrainRequest request, Action<TrainProgress>? progress = null)
     {
@@ -153,7 +153,8 @@ public static class TrainRunner
 
     private static void Check(TrainRequest r)
     {
-        static void Usage(string message) => ShiraErrors.Throw(ShiraErrorCode.Usage, message);
+        // The request is the caller's (the CLI maps an argument exception to exit 2).
+        static void Usage(string message) => throw new ArgumentException(message, nameof(r));
         if (r.InitTiny == (r.BasePath is not null)) Usage("give exactly one of a base checkpoint (--base) or --init tiny");
         if (r.InitTiny && string.IsNullOrEmpty(r.SaveBasePath)) Usage("--init tiny needs --save-base PATH: the adapter is only usable with its base");
         if ((r.TaskName is null) == (r.DataPath is null)) Usage("give exactly one of --task NAME or --data FILE");
@@ -174,8 +175,7 @@ public static class TrainRunner
     {
         if (config.VocabSize < ByteTokenizer.VocabSize)
         {
-            ShiraErrors.Throw(ShiraErrorCode.Usage,
-                $"the base's vocabulary has {config.VocabSize} entries; byte-level data needs at least {ByteTokenizer.VocabSize}", basePath);
+            throw ShiraErrors.TokenizerVocabularyMismatch($"the base's vocabulary has {config.VocabSize} entries; byte-level data needs at least {ByteTokenizer.VocabSize}", basePath);
         }
     }
 }

@@ -25,14 +25,14 @@ public sealed record AdapterBudget
     public static AdapterBudget FromDensity(double density)
     {
         if (!(density > 0 && density <= 1))
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"density must be in (0, 1], got {density}");
+            throw new ArgumentOutOfRangeException(nameof(density), $"density must be in (0, 1], got {density}");
         return new AdapterBudget(density, 0);
     }
 
     /// <summary>A budget of r·(in+out) entries per layer: what a LoRA of rank <paramref name="rank"/> trains.</summary>
     public static AdapterBudget FromRank(int rank)
     {
-        if (rank <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"rank must be positive, got {rank}");
+        if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), $"rank must be positive, got {rank}");
         return new AdapterBudget(0, rank);
     }
 
@@ -40,7 +40,7 @@ public sealed record AdapterBudget
     /// (at least 1, at most rows·cols).</summary>
     public long EntriesFor(long rows, long cols)
     {
-        if (rows <= 0 || cols <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"bad layer shape [{rows}, {cols}]");
+        if (rows <= 0 || cols <= 0) throw new ArgumentOutOfRangeException(rows <= 0 ? nameof(rows) : nameof(cols), $"bad layer shape [{rows}, {cols}]");
         long numel = checked(rows * cols);
         long k = Rank > 0 ? checked(Rank * (rows + cols)) : (long)Math.Round(Density * numel, MidpointRounding.ToEven);
         return Math.Clamp(k, 1, numel);

@@ -20,7 +20,7 @@ public static class MaskScores
     {
         var w = WeightMagnitude(weight);
         if (w.Length != accumulatedAbsGrad.Length)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"{accumulatedAbsGrad.Length} gradient entries for {w.Length} weights");
+            throw new ArgumentException($"{accumulatedAbsGrad.Length} gradient entries for {w.Length} weights", nameof(accumulatedAbsGrad));
         for (int i = 0; i < w.Length; i++) w[i] *= accumulatedAbsGrad[i];
         return w;
     }

@@ -24,7 +24,7 @@ public static class MaskSelector
     public static SparseMask Structured(long rows, long cols, long stride, AdapterBudget? budget = null)
     {
         CheckShape(rows, cols);
-        if (stride <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"stride must be positive, got {stride}");
+        if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), $"stride must be positive, got {stride}");
         var (rowList, colList) = StructuredMask.EveryNth(rows, cols, stride);
         long count = StructuredMask.Count(rows, cols, rowList, colList, diagonal: true);
         var indices = new long[count];
@@ -74,7 +74,7 @@ public static class MaskSelector
     public static long[] RandomIndices(long numel, long k, ulong seed)
     {
         if (numel <= 0 || k < 0 || k > numel || k > Array.MaxLength)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"cannot draw {k} of {numel} positions");
+            throw new ArgumentOutOfRangeException(nameof(k), $"cannot draw {k} of {numel} positions");
         var chosen = new HashSet<long>(checked((int)k));
         ulong state = seed;
         for (long j = numel - k; j < numel; j++)
@@ -95,7 +95,7 @@ public static class MaskSelector
         ArgumentNullException.ThrowIfNull(budget);
         CheckShape(rows, cols);
         if (scores.Length != rows * cols)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, $"{scores.Length} scores for a [{rows}, {cols}] weight");
+            throw new ArgumentException($"{scores.Length} scores for a [{rows}, {cols}] weight", nameof(scores));
         long k = budget.EntriesFor(rows, cols);
         return new SparseMask(rows, cols, TopKIndices(scores, k), Info(strategy, rows, cols, k, budget));
     }
@@ -103,8 +103,8 @@ public static class MaskSelector
     /// <summary>The indices of the <paramref name="k"/> highest scores (ties to the lower index), sorted increasing.</summary>
     public static long[] TopKIndices(ReadOnlySpan<float> scores, long k)
     {
-        if (k < 0 || k > scores.Length) ShiraErrors.Throw(ShiraErrorCode.Usage, $"cannot pick {k} of {scores.Length} scores");
-        if ((ulong)scores.Length > uint.MaxValue) ShiraErrors.Throw(ShiraErrorCode.Usage, "top-K supports at most 2^32 elements");
+        if (k < 0 || k > scores.Length) throw new ArgumentOutOfRangeException(nameof(k), $"cannot pick {k} of {scores.Length} scores");
+        if ((ulong)scores.Length > uint.MaxValue) throw new ArgumentException("top-K supports at most 2^32 elements", nameof(scores));
         // One sortable key per element: the inverted score bits (high first) above the index (low first).
         // Non-negative IEEE floats order like their bit patterns.
         var keys = new ulong[scores.Length];
@@ -112,7 +112,7 @@ public static class MaskSelector
         {
             float s = scores[i];
             if (!float.IsFinite(s) || s < 0)
-                ShiraErrors.Throw(ShiraErrorCode.Usage, $"mask score {s} at index {i} is not a finite non-negative number");
+                throw new ArgumentException($"mask score {s} at index {i} is not a finite non-negative number", nameof(scores));
             uint bits = BitConverter.SingleToUInt32Bits(s == 0 ? 0f : s); // -0 was excluded above; +0 stays
             keys[i] = ((ulong)~bits << 32) | (uint)i;
         }
@@ -132,7 +132,7 @@ public static class MaskSelector
 
     private static void CheckShape(long rows, long cols)
     {
-        if (rows <= 0 || cols <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"bad weight shape [{rows}, {cols}]");
+        if (rows <= 0 || cols <= 0) throw new ArgumentOutOfRangeException(rows <= 0 ? nameof(rows) : nameof(cols), $"bad weight shape [{rows}, {cols}]");
     }
 
     // SplitMix64: tiny, fast, fully specified, so masks do not depend on System.Random's implementation.

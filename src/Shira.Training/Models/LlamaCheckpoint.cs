@@ -47,11 +47,10 @@ public static class LlamaCheckpoint
         foreach (var (name, parameter) in model.named_parameters())
         {
             if (!checkpoint.TryGetTensor(name, out var file, out var info))
-                ShiraErrors.Throw(ShiraErrorCode.SafetensorsTensorNotFound, $"the checkpoint has no tensor '{name}'", checkpoint.Path, name);
+                throw ShiraErrors.SafetensorsTensorNotFound($"the checkpoint has no tensor '{name}'", checkpoint.Path, name);
             if (!info.Shape.SequenceEqual(parameter.shape))
             {
-                ShiraErrors.Throw(ShiraErrorCode.BaseShapeMismatch,
-                    $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}], the model expects [{string.Join(", ", parameter.shape)}]",
+                throw ShiraErrors.BaseShapeMismatch($"tensor '{name}' has shape [{string.Join(", ", info.Shape)}], the model expects [{string.Join(", ", parameter.shape)}]",
                     file.FilePath, name);
             }
             var values = file.ReadSingles(info);
@@ -109,7 +108,6 @@ public static class LlamaCheckpoint
         var dir = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         var configPath = Path.Combine(dir, "config.json");
         if (File.Exists(configPath)) return LlamaConfig.Load(configPath);
-        throw ShiraErrors.Create(ShiraErrorCode.Usage,
-            $"no LLaMA config for '{path}': neither a '{ConfigMetadataKey}' metadata entry nor a config.json beside it", path);
+        throw ShiraErrors.IoError(configPath, $"the checkpoint '{path}' has no LLaMA config: neither a '{ConfigMetadataKey}' metadata entry nor this config.json");
     }
 }

@@ -55,12 +55,13 @@ public sealed record LlamaConfig
     /// <summary>Per-head width.</summary>
     public int HeadDim => HeadDimOverride > 0 ? HeadDimOverride : HiddenSize / NumAttentionHeads;
 
-    /// <summary>Checks the shape is usable; throws <see cref="ShiraErrorCode.Usage"/> otherwise.</summary>
+    /// <summary>Checks the shape is usable; throws <see cref="ArgumentException"/> otherwise (<see cref="FromJson"/>
+    /// reports the same findings in a file as <see cref="ShiraErrorCode.ModelConfigMalformed"/>).</summary>
     public LlamaConfig Validate()
     {
         static void Positive(int v, string name)
         {
-            if (v <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"LLaMA config: {name} must be positive (got {v})");
+            if (v <= 0) throw new ArgumentException($"LLaMA config: {name} must be positive (got {v})");
         }
         Positive(VocabSize, "vocab_size");
         Positive(HiddenSize, "hidden_size");
@@ -69,12 +70,12 @@ public sealed record LlamaConfig
         Positive(NumAttentionHeads, "num_attention_heads");
         Positive(NumKeyValueHeads, "num_key_value_heads");
         if (NumAttentionHeads % NumKeyValueHeads != 0)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: num_attention_heads must be a multiple of num_key_value_heads");
+            throw new ArgumentException("LLaMA config: num_attention_heads must be a multiple of num_key_value_heads");
         if (HeadDimOverride == 0 && HiddenSize % NumAttentionHeads != 0)
-            ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: hidden_size must be a multiple of num_attention_heads");
-        if (HeadDim % 2 != 0) ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: the head width must be even (rotary pairs)");
-        if (!(RopeTheta > 0) || !(RmsNormEps > 0)) ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: rope_theta and rms_norm_eps must be positive");
-        if (SlidingWindow < 0) ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: sliding_window must not be negative");
+            throw new ArgumentException("LLaMA config: hidden_size must be a multiple of num_attention_heads");
+        if (HeadDim % 2 != 0) throw new ArgumentException("LLaMA config: the head width must be even (rotary pairs)");
+        if (!(RopeTheta > 0) || !(RmsNormEps > 0)) throw new ArgumentException("LLaMA config: rope_theta and rms_norm_eps must be positive");
+        if (SlidingWindow < 0) throw new ArgumentException("LLaMA config: sliding_window must not be negative");
         // The bias layouts Hugging Face's classes have: LLaMA's attention_bias covers q, k, v and o; Qwen2 biases
         // q, k, v only; Mistral has none. Only Mistral has a (global) sliding window.
         bool biasOk = ModelType switch
@@ -84,8 +85,8 @@ public sealed record LlamaConfig
             "mistral" => !QkvBias && !OutputBias,
             _ => false,
         };
-        if (!biasOk) ShiraErrors.Throw(ShiraErrorCode.Usage, $"LLaMA config: model_type '{ModelType}' does not have this bias layout (or is not llama, mistral or qwen2)");
-        if (SlidingWindow > 0 && ModelType != "mistral") ShiraErrors.Throw(ShiraErrorCode.Usage, "LLaMA config: only mistral has a sliding window");
+        if (!biasOk) throw new ArgumentException($"LLaMA config: model_type '{ModelType}' does not have this bias layout (or is not llama, mistral or qwen2)");
+        if (SlidingWindow > 0 && ModelType != "mistral") throw new ArgumentException("LLaMA config: only mistral has a sliding window");
         return this;
     }
 
@@ -140,10 +141,6 @@ public sealed record LlamaConfig
         {
             return config.Validate();
         }
-        catch (ShiraException e) when (e.Code == ShiraErrorCode.Usage)
-        {
-            throw Malformed(source, e.Message);
-        }
         catch (ArgumentException e)
         {
             throw Malformed(source, e.Message);
@@ -174,17 +171,17 @@ public sealed record LlamaConfig
     }
 
     private static ShiraException Malformed(string source, string reason) =>
-        ShiraErrors.Create(ShiraErrorCode.ModelConfigMalformed, "model config: " + reason, source);
+        ShiraErrors.ModelConfigMalformed(reason, source);
 
     private static ShiraException Unsupported(string source, string reason) =>
-        ShiraErrors.Create(ShiraErrorCode.ModelConfigUnsupported, "model config: unsupported " + reason, source);
+        ShiraErrors.ModelConfigUnsupported(reason, source);
 
     /// <summary>Reads a <c>config.json</c> file.</summary>
     public static LlamaConfig Load(string path)
     {
         string text;
         try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.Io(path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.IoError(path, e.Message, e); }
         return FromJson(text, path);
     }
 

@@ -36,11 +36,10 @@ public sealed class LlamaWeights
             throw new ArgumentException($"the model has no parameter '{name}'", nameof(name));
         if (!shape.SequenceEqual(parameter.shape))
         {
-            throw ShiraErrors.Create(ShiraErrorCode.BaseShapeMismatch,
-                $"tensor '{name}' has shape [{string.Join(", ", shape)}], the model expects [{string.Join(", ", parameter.shape)}]", source, name);
+            throw ShiraErrors.BaseShapeMismatch($"tensor '{name}' has shape [{string.Join(", ", shape)}], the model expects [{string.Join(", ", parameter.shape)}]", source, name);
         }
         if (dtype is not (DType.F32 or DType.BF16 or DType.F16))
-            throw ShiraErrors.Create(ShiraErrorCode.BaseDTypeMismatch, $"tensor '{name}' is {dtype}; the model reads f32, bf16 or f16", source, name);
+            throw ShiraErrors.BaseDTypeMismatch($"tensor '{name}' is {dtype}; the model reads f32, bf16 or f16", source, name);
         long numel = parameter.numel();
         if (numel > Array.MaxLength) throw new NotSupportedException($"tensor '{name}' has {numel} elements");
         var values = new float[numel];

@@ -27,7 +27,7 @@ public static class HuggingFaceTokenizerJson
         ArgumentNullException.ThrowIfNull(path);
         string text;
         try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.Io(path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.IoError(path, e.Message, e); }
         var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         return Parse(text, path, name => ReadSibling(dir, name));
     }
@@ -307,12 +307,12 @@ public static class HuggingFaceTokenizerJson
         var p = Path.Combine(dir, name);
         if (!File.Exists(p)) return null;
         try { return File.ReadAllText(p); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.Io(p, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.IoError(p, e.Message, e); }
     }
 
     private static ShiraException Malformed(string source, string reason) =>
-        ShiraErrors.Create(ShiraErrorCode.TokenizerMalformed, "tokenizer.json: " + reason, source);
+        ShiraErrors.TokenizerMalformed("tokenizer.json: " + reason, source);
 
     private static ShiraException Unsupported(string source, string reason) =>
-        ShiraErrors.Create(ShiraErrorCode.TokenizerUnsupported, "tokenizer.json: unsupported " + reason, source);
+        ShiraErrors.TokenizerUnsupported("tokenizer.json: unsupported " + reason, source);
 }

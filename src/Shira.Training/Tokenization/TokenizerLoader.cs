@@ -52,10 +52,9 @@ public static class TokenizerLoader
         if (path is "bytes" or "byte-level") return ByteLevelTokenizer.Instance;
         if (Directory.Exists(path))
         {
-            return ForCheckpoint(path) ?? throw ShiraErrors.Create(ShiraErrorCode.IoError,
-                $"the folder has neither {TokenizerJson} nor {SentencePieceModel}", path);
+            return ForCheckpoint(path) ?? throw ShiraErrors.IoError(path, $"the folder has neither {TokenizerJson} nor {SentencePieceModel}");
         }
-        if (!File.Exists(path)) throw ShiraErrors.Create(ShiraErrorCode.IoError, "the tokenizer file does not exist", path);
+        if (!File.Exists(path)) throw ShiraErrors.IoError(path, "the tokenizer file does not exist");
         return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? HuggingFaceTokenizerJson.Load(path)
             : LoadSentencePiece(path);
@@ -67,7 +66,7 @@ public static class TokenizerLoader
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.Io(path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw ShiraErrors.IoError(path, e.Message, e); }
         SentencePieceTokenizer sp;
         try
         {
@@ -77,7 +76,7 @@ public static class TokenizerLoader
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The library reports a bad model with many exception types (protobuf, InvalidData, Argument…).
-            throw ShiraErrors.Create(ShiraErrorCode.TokenizerMalformed, "not a usable SentencePiece model: " + e.Message, path);
+            throw ShiraErrors.TokenizerMalformed("not a usable SentencePiece model: " + e.Message, path);
         }
         int vocab = 0;
         foreach (var (_, id) in sp.Vocabulary) vocab = Math.Max(vocab, id + 1);

@@ -18,7 +18,7 @@ public static class Trainer
     /// Call before building the model when its initialisation must repeat too.</summary>
     public static void SetDeterministic(long seed, int threads)
     {
-        if (threads <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"threads must be positive, got {threads}");
+        if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be positive, got {threads}");
         torch.set_num_threads(threads);
         torch.manual_seed(seed);
     }
@@ -34,8 +34,8 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Steps <= 0) ShiraErrors.Throw(ShiraErrorCode.Usage, $"steps must be positive, got {options.Steps}");
-        if (!(options.LearningRate > 0)) ShiraErrors.Throw(ShiraErrorCode.Usage, $"learning rate must be positive, got {options.LearningRate}");
+        if (options.Steps <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"steps must be positive, got {options.Steps}");
+        if (!(options.LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(options), $"learning rate must be positive, got {options.LearningRate}");
 
         SetDeterministic(options.Seed, options.Threads);
         var parameters = adapter.TrainableParameters;
@@ -62,7 +62,7 @@ public static class Trainer
                 tokens = n;
                 lossValue = loss.detach().to(ScalarType.Float64).item<double>();
                 if (!double.IsFinite(lossValue))
-                    ShiraErrors.Throw(ShiraErrorCode.TrainingDiverged, $"loss became {lossValue} at step {s + 1}; lower the learning rate");
+                    throw ShiraErrors.TrainingDiverged($"loss became {lossValue} at step {s + 1}; lower the learning rate");
                 loss.backward();
                 if (options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
                 optimizer.step();
