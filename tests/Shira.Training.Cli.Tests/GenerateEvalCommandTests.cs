@@ -130,6 +130,24 @@ public sealed class GenerateEvalCommandTests
         Assert.True((double)rows[0]!["perplexity"]! > 1);
     }
 
+    [Fact]
+    public void A_real_tokenizer_with_fewer_than_260_tokens_is_not_held_to_the_byte_level_vocabulary()
+    {
+        // A byte-level BPE over 26 letters, the space ('Ġ') and an end token: 28 ids, below byte-level's 260.
+        // The byte-level vocabulary check used to run for every tokenizer and refused this base (SHIRA-E7057).
+        using var dir = new TempDir();
+        var vocab = Enumerable.Range(0, 26).Select(i => $"\"{(char)('a' + i)}\": {i}").Append("\"\u0120\": 26").Append("\"<eos>\": 27");
+        File.WriteAllText(dir.File("tokenizer.json"),
+            "{\"added_tokens\": [{\"id\": 27, \"content\": \"<eos>\", \"special\": true}], " +
+            "\"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true}, " +
+            "\"model\": {\"type\": \"BPE\", \"vocab\": {" + string.Join(", ", vocab) + "}, \"merges\": []}}");
+        var shape = new ReferenceLlama.Shape(28, 16, 32, 1, 2, 1, 8, 10000, 1e-5, true, true, false, 0);
+        RandomHfCheckpoint.Write(dir.Path, shape, "qwen2", seed: 5, editConfig: c => c["eos_token_id"] = 27);
+        File.WriteAllText(dir.File("train.txt"), string.Join("\n", Enumerable.Range(0, 12).Select(i => "abc def ghi jkl")));
+        Train(dir.Path, dir.File("small.shira"), dir.File("train.txt"), true);
+        Assert.True(File.Exists(dir.File("small.shira")));
+    }
+
     [Theory]
     [InlineData("{\"text\": \"ok\"}\n{\"prompt\": \"p\"}\n", "SHIRA-E7054", "line 2")]
     [InlineData("BINARY", "SHIRA-E7055", "binary")]

@@ -91,7 +91,6 @@ public static class TrainRunner
                 dataName = Path.GetFileName(request.DataPath!);
             }
             if (tokenizer is ByteLevelTokenizer) CheckVocabulary(model.Config, basePath);
-            CheckVocabulary(model.Config, basePath);
 
             EvalResult? baseScore = eval is null ? null : ModelEvaluator.Evaluate(model, eval, EvalBatchSize);
             using var adapter = AdapterFactory.Attach(model, request, train);

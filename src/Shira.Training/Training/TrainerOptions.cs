@@ -24,6 +24,8 @@ public sealed record TrainerOptions
     public int Threads { get; init; } = 1;
     /// <summary>After every step, return memory the C allocator still holds but nothing uses to the system
     /// (<see cref="ProcessMemory.TryReleaseFreedMemory"/>), so the resident set follows the working set instead of
-    /// growing with heap retention; costs about 5 % of the step time on a LLaMA-sized block. Default true.</summary>
+    /// growing with heap retention. On the 4-block LLaMA-1024 benchmark it costs 14–16 % of the step time (freed
+    /// pages are faulted in again) and lowers peak RSS by 7 % (LoRA) to 26 % (SHiRA). Default true; turn it off when
+    /// step time matters more than memory.</summary>
     public bool ReleaseFreedMemory { get; init; } = true;
 }
