@@ -30,7 +30,8 @@ public static partial class ProcessMemory
     /// </summary>
     public static bool TryReleaseFreedMemory()
     {
-        if (!OperatingSystem.IsLinux()) return false;
+        // Called after every training step: a C library without malloc_trim (musl) is found out once, not per step.
+        if (s_noTrim || !OperatingSystem.IsLinux()) return false;
         try
         {
             _ = MallocTrim(0);
@@ -38,9 +39,12 @@ public static partial class ProcessMemory
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
+            s_noTrim = true;
             return false;
         }
     }
+
+    private static volatile bool s_noTrim;
 
     /// <summary>Peak resident set size (VmHWM) in bytes.</summary>
     public static long PeakRssBytes() => ReadStatus("VmHWM:");
